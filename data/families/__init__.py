@@ -1,0 +1,1 @@
+"""svemath.data.families: seeded problem families (geometry, functions, charts, counting, graphs, solids)."""

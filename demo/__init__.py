@@ -1,0 +1,1 @@
+"""svemath.demo: the Gradio demo over the model API."""

@@ -1,0 +1,1 @@
+"""svemath.eval.benchmarks: one small class per benchmark, registered by name."""

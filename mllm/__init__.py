@@ -1,0 +1,2 @@
+"""svemath.mllm: the HF-native SVE-Math model (config, model, processor, projector, tokenizer),
+generation helpers and PRM scoring."""

@@ -1,0 +1,1 @@
+"""svemath.train: the training engine (accelerate), declarative stages, YAML recipes, checkpoints."""
