@@ -1,1 +1,25 @@
-"""svemath.data.families: seeded problem families (geometry, functions, charts, counting, graphs, solids)."""
+"""svemath.data.families: seeded problem families (geometry, functions, charts, counting, graphs, solids).
+
+The contract lives in :mod:`svemath.data.families.base`. Family modules register themselves on import;
+list each module in ``FAMILY_MODULES`` and call :func:`load_families` before using ``FAMILIES``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+FAMILY_MODULES: tuple[str, ...] = ()
+
+_loaded = False
+
+
+def load_families():
+    """Import every family module once and return the registry."""
+    global _loaded
+    from svemath.data.families.base import FAMILIES
+
+    if not _loaded:
+        for name in FAMILY_MODULES:
+            importlib.import_module(name)
+        _loaded = True
+    return FAMILIES

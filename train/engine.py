@@ -1,0 +1,310 @@
+"""The one training engine: runs any declared stage with accelerate.
+
+For a stage it freezes everything but the stage's trainable modules, builds one AdamW parameter group
+per module with that module's learning rate, schedules warmup + cosine, and loops over global steps
+with gradient accumulation, clipping, bf16 autocast where supported, held-out evaluation, metric gates,
+a wall-clock cap, ``metrics.jsonl`` logging, atomic checkpoints and exact resume. Single process, DDP
+(gloo on CPU, NCCL on GPU) and DeepSpeed ZeRO-2/3 run the same loop.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm.auto import tqdm
+
+from svemath.configs import to_dict
+from svemath.errors import ConfigError
+from svemath.fileio import write_json
+from svemath.train.config import RecipeConfig, StageConfig
+from svemath.train.objectives import OBJECTIVES, StageContext, level_indices, move_to
+from svemath.train.sampler import MixSampler, Source
+from svemath.train.schedule import build_scheduler
+from svemath.train.state import load_train_state, save_model, save_train_state
+
+CHECKPOINT = "checkpoint"  # latest resumable state, inside the stage directory
+FINAL = "model"  # the stage's final model (save_pretrained), inside the stage directory
+
+
+@dataclass
+class StageResult:
+    name: str
+    steps: int
+    total_steps: int
+    stopped: str  # completed | gate | wall
+    gates_passed: bool | None
+    metrics: dict[str, float] = field(default_factory=dict)
+    wall_s: float = 0.0
+    samples_per_s: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve_module(model: torch.nn.Module, name: str) -> torch.nn.Module:
+    """``"router"`` or ``"geoglip.heads"`` -> the submodule; errors list the top-level children."""
+    node: Any = model
+    for part in name.split("."):
+        child = getattr(node, part, None)
+        if not isinstance(child, torch.nn.Module):
+            known = sorted(n for n, _ in model.named_children())
+            raise ConfigError(f"model has no module {name!r}; top-level modules: {known}")
+        node = child
+    return node
+
+
+def set_trainable(model: torch.nn.Module, names: list[str]) -> dict[str, dict[str, int]]:
+    """Freeze everything, then unfreeze the named modules. Returns parameter counts per top module."""
+    for p in model.parameters():
+        p.requires_grad_(False)
+    for name in names:
+        for p in resolve_module(model, name).parameters():
+            p.requires_grad_(True)
+    counts: dict[str, dict[str, int]] = {}
+    for child_name, child in model.named_children():
+        total = sum(p.numel() for p in child.parameters())
+        train = sum(p.numel() for p in child.parameters() if p.requires_grad)
+        counts[child_name] = {"total": total, "trainable": train}
+    return counts
+
+
+def param_groups(model: torch.nn.Module, stage: StageConfig) -> list[dict[str, Any]]:
+    groups, seen = [], set()
+    for name in stage.trainable:
+        if name not in stage.lr:
+            raise ConfigError(f"stage {stage.name!r}: no learning rate for trainable module {name!r}")
+        params = [p for p in resolve_module(model, name).parameters() if p.requires_grad and id(p) not in seen]
+        seen.update(id(p) for p in params)
+        if params:
+            groups.append({"params": params, "lr": stage.lr[name], "name": name})
+    if not groups:
+        raise ConfigError(f"stage {stage.name!r} has nothing to train (trainable={stage.trainable})")
+    return groups
+
+
+def make_accelerator(recipe: RecipeConfig, stage: StageConfig, precision: str):
+    from accelerate import Accelerator, DeepSpeedPlugin
+    from accelerate.utils import InitProcessGroupKwargs
+
+    kwargs: dict[str, Any] = {"gradient_accumulation_steps": stage.grad_accum}
+    if not torch.cuda.is_available():
+        kwargs["cpu"] = True
+        if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # launched with 2+ CPU ranks: gloo
+            kwargs["kwargs_handlers"] = [InitProcessGroupKwargs(backend="gloo")]
+    kwargs["mixed_precision"] = "bf16" if precision == "bf16" else "no"
+    if recipe.distributed == "deepspeed":
+        from svemath.train.distributed import deepspeed_config
+
+        ds = deepspeed_config(recipe.deepspeed_config, stage, precision)
+        kwargs["deepspeed_plugin"] = DeepSpeedPlugin(hf_ds_config=ds)
+    return Accelerator(**kwargs)
+
+
+def resolve_precision(recipe: RecipeConfig) -> str:
+    if recipe.precision != "auto":
+        return recipe.precision
+    if torch.cuda.is_available():
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    return "bf16"
+
+
+def total_steps(stage: StageConfig, n_examples: int, world: int) -> int:
+    if stage.steps is not None:
+        return stage.steps
+    per_step = stage.batch_size * stage.grad_accum * world
+    return max(1, math.ceil((stage.epochs or 0.0) * n_examples / per_step))
+
+
+class StageRunner:
+    """Runs one stage of a recipe on a model (in place) and writes its directory."""
+
+    def __init__(self, recipe: RecipeConfig, stage: StageConfig, out_dir: Path, *, accelerator=None) -> None:
+        self.recipe = recipe
+        self.stage = stage
+        self.out_dir = Path(out_dir)
+        self.precision = resolve_precision(recipe)
+        self.accelerator = accelerator or make_accelerator(recipe, stage, self.precision)
+
+    # === data ===
+    def _samplers(
+        self, sources: dict[str, Any], world: int, rank: int
+    ) -> tuple[list[tuple[float, MixSampler]], int]:
+        phases = self.stage.curriculum or []
+        starts = [p.start for p in phases] if phases else [0.0]
+        if phases and phases[0].start > 0:
+            starts = [0.0, *starts]
+        samplers, n_examples = [], 0
+        for k, start in enumerate(starts):
+            phase_levels = None
+            if phases:
+                matching = [p for p in phases if p.start <= start]
+                phase_levels = matching[-1].levels if matching else None
+            mix = []
+            for entry in self.stage.data:
+                levels = entry.levels
+                if phase_levels is not None:
+                    levels = [lv for lv in (levels or phase_levels) if lv in phase_levels]
+                idx = level_indices(sources[entry.dataset], levels)
+                if len(idx):
+                    mix.append(Source(entry.dataset, idx, entry.weight))
+                if k == 0:
+                    n_examples += len(level_indices(sources[entry.dataset], entry.levels))
+            if not mix:
+                raise ConfigError(f"stage {self.stage.name!r}: curriculum phase at {start} selects no examples")
+            samplers.append((start, MixSampler(mix, self.stage.batch_size, self.recipe.seed + 17, rank, world)))
+        return samplers, n_examples
+
+    @staticmethod
+    def _pick(samplers: list[tuple[float, MixSampler]], frac: float) -> MixSampler:
+        chosen = samplers[0][1]
+        for start, sampler in samplers:
+            if frac >= start:
+                chosen = sampler
+        return chosen
+
+    # === main loop ===
+    def run(self, model: torch.nn.Module, processor: Any, dataset_paths: dict[str, Path], resume: bool) -> StageResult:
+        acc, stage = self.accelerator, self.stage
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        ctx = StageContext(self.recipe, self.out_dir, dataset_paths, model, processor, acc.device, self.recipe.seed)
+        objective = OBJECTIVES.get(stage.objective)(stage, ctx)
+        counts = set_trainable(model, stage.trainable)
+        if stage.gradient_checkpointing and hasattr(model, "gradient_checkpointing_enable"):
+            model.gradient_checkpointing_enable()
+        groups = param_groups(model, stage)
+        optimizer = torch.optim.AdamW(groups, betas=tuple(stage.optim.betas), weight_decay=stage.optim.weight_decay)
+        sources = objective.sources()
+        samplers, n_examples = self._samplers(sources, acc.num_processes, acc.process_index)
+        steps_total = total_steps(stage, n_examples, acc.num_processes)
+        scheduler = build_scheduler(optimizer, steps_total, stage.optim.warmup_ratio, stage.optim.min_lr_ratio)
+        write_json(self.out_dir / "stage_config.json", {"recipe": to_dict(self.recipe), "stage": to_dict(stage)})
+        write_json(self.out_dir / "trainable.json", counts)
+
+        step, history = 0, []
+        ckpt = self.out_dir / CHECKPOINT
+        if resume and ckpt.exists() and self.recipe.distributed != "deepspeed":
+            state = load_train_state(ckpt, model=model, optimizer=optimizer, scheduler=scheduler)
+            step, history = state["step"], state.get("history", [])
+        model, optimizer = acc.prepare(model, optimizer)
+        if resume and ckpt.exists() and self.recipe.distributed == "deepspeed":
+            acc.load_state(str(ckpt / "deepspeed"))
+            state = json.loads((ckpt / "trainer.json").read_text())
+            step, history = state["step"], state.get("history", [])
+            for _ in range(step):
+                scheduler.step()
+
+        metrics_path = self.out_dir / "metrics.jsonl"
+        if step == 0 and metrics_path.exists() and acc.is_main_process:
+            metrics_path.unlink()
+        t0, samples, stopped, gates_ok, last_eval = time.time(), 0, "completed", None, {}
+        wall_cap = stage.wall_minutes * 60 if stage.wall_minutes else None
+        bar = tqdm(total=steps_total, initial=step, desc=f"stage {stage.name}", disable=not acc.is_local_main_process)
+        model.train()
+        while step < steps_total:
+            sampler = self._pick(samplers, step / steps_total)
+            logs_acc: dict[str, float] = {}
+            for micro in range(stage.grad_accum):
+                items = sampler.batch(step * stage.grad_accum + micro)
+                examples = [sources[name].get(i) for name, i in items]
+                batch = move_to(objective.collate(examples), acc.device)
+                with acc.accumulate(model):
+                    with acc.autocast():
+                        loss, logs = objective.loss(model, batch)
+                    acc.backward(loss)
+                    if acc.sync_gradients and stage.optim.max_grad_norm > 0:
+                        acc.clip_grad_norm_(model.parameters(), stage.optim.max_grad_norm)
+                    optimizer.step()
+                    optimizer.zero_grad(set_to_none=True)
+                logs = {"loss": float(loss.detach()), **logs}
+                for k, v in logs.items():
+                    logs_acc[k] = logs_acc.get(k, 0.0) + v / stage.grad_accum
+                samples += len(examples)
+            scheduler.step()
+            step += 1
+            bar.update(1)
+            if step % stage.log_every == 0 or step == steps_total:
+                record = {"step": step, **logs_acc, "elapsed_s": round(time.time() - t0, 2)}
+                record.update({f"lr/{g['name']}": g["lr"] for g in optimizer.param_groups})
+                self._log(metrics_path, record)
+                bar.set_postfix(loss=f"{logs_acc['loss']:.4f}")
+            if stage.heldout and (step % stage.eval_every == 0 or step == steps_total):
+                last_eval = objective.evaluate(acc.unwrap_model(model))
+                model.train()
+                self._log(metrics_path, {"step": step, **{f"eval/{k}": v for k, v in last_eval.items()}})
+                history.append({"step": step, **last_eval})
+                if stage.gates:
+                    gates_ok = all(g.passed(last_eval) for g in stage.gates)
+                    if gates_ok and step < steps_total:
+                        stopped = "gate"
+            out_of_time = wall_cap is not None and time.time() - t0 > wall_cap
+            if out_of_time and step < steps_total:
+                stopped = "wall"
+            if step % stage.save_every == 0 or stopped != "completed" or step == steps_total:
+                self._save(ckpt, model, optimizer, scheduler, step, history)
+            if stopped != "completed":
+                break
+        bar.close()
+        if stage.heldout and stage.gates and gates_ok is None:
+            gates_ok = False
+        wall = time.time() - t0
+        extra = objective.on_stage_end(acc.unwrap_model(model))
+        result = StageResult(
+            stage.name, step, steps_total, stopped, gates_ok, last_eval, round(wall, 2),
+            round(samples * acc.num_processes / max(wall, 1e-9), 3), extra,
+        )
+        self._save_final(model, processor)
+        if acc.is_main_process:
+            write_json(self.out_dir / "result.json", asdict(result))
+            from svemath.train.plots import plot_stage_metrics
+
+            plot_stage_metrics(metrics_path, self.out_dir / "curves.png", title=stage.name)
+        acc.wait_for_everyone()
+        return result
+
+    def _log(self, path: Path, record: dict[str, Any]) -> None:
+        if self.accelerator.is_main_process:
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(record) + "\n")
+        if self.accelerator.trackers:
+            self.accelerator.log({k: v for k, v in record.items() if k != "step"}, step=record["step"])
+
+    def _save(self, ckpt: Path, model, optimizer, scheduler, step: int, history: list) -> None:
+        acc = self.accelerator
+        trainer = {"step": step, "stage": self.stage.name, "history": history}
+        if self.recipe.distributed == "deepspeed":
+            # DeepSpeed shards optimizer state across ranks: use its own (collective) checkpoint format.
+            tmp = ckpt.parent / f"{ckpt.name}.tmp"
+            acc.save_state(str(tmp / "deepspeed"))
+            if acc.is_main_process:
+                write_json(tmp / "trainer.json", trainer)
+                import shutil
+
+                if ckpt.exists():
+                    shutil.rmtree(ckpt)
+                tmp.rename(ckpt)
+            acc.wait_for_everyone()
+            return
+        if acc.is_main_process:
+            save_train_state(ckpt, model=acc.unwrap_model(model), optimizer=optimizer, scheduler=scheduler, trainer=trainer)
+        acc.wait_for_everyone()
+
+    def _save_final(self, model, processor) -> None:
+        acc = self.accelerator
+        state_dict = acc.get_state_dict(model)
+        if acc.is_main_process:
+            from svemath.fileio import atomic_dir
+
+            unwrapped = acc.unwrap_model(model)
+            with atomic_dir(self.out_dir / FINAL) as tmp:
+                if hasattr(unwrapped, "save_pretrained"):
+                    unwrapped.save_pretrained(tmp, state_dict=state_dict, safe_serialization=True)
+                else:
+                    save_model(unwrapped, tmp)
+                if processor is not None and hasattr(processor, "save_pretrained"):
+                    processor.save_pretrained(tmp)
+        acc.wait_for_everyone()
