@@ -94,8 +94,10 @@ class Stroke:
     closed: bool = False
     smooth: bool = False  # sampled curve: inner vertices are not corners
     junctions: bool = True  # ends, corners and crossings are annotated junctions
+    boundary: bool = True  # drawn into the boundary map (False: grid lines, background helpers)
     infinite: Literal["", "line", "ray"] = ""  # clipped to the canvas at render time
     arrow_end: bool = False  # arrowhead at the last point (decoration, not a junction)
+    corners: tuple[int, ...] = ()  # vertex indices that are corners even though the stroke is smooth
 
 
 @dataclass
@@ -121,6 +123,7 @@ class ShapeBox:
     points: list[Pt]
     pad: float = 1.0  # output pixels added on every side (half the stroke width)
     tag: str = ""
+    stroke: Stroke | None = None  # for lines and rays: the box is the clipped stroke's extent
 
 
 LabelMode = Literal["point", "near", "fixed"]
@@ -141,7 +144,7 @@ class LabelRequest:
     text: str
     anchor: Pt
     mode: LabelMode = "near"
-    candidates: list[tuple[Pt, Pt]] = field(default_factory=list)
+    candidates: list[tuple[Pt, Pt | None]] = field(default_factory=list)  # direction None: centred
     align: tuple[float, float] = (0.5, 0.5)
     gap: float = 4.0  # output pixels
     color: RGB = (0, 0, 0)
@@ -150,6 +153,7 @@ class LabelRequest:
     priority: int = 0  # higher is placed first
     role: str = ""
     tag: str = ""
+    on_fill: bool = False  # meant to sit on a filled region (e.g. a percentage inside a pie wedge)
 
 
 @dataclass

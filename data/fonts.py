@@ -4,10 +4,12 @@ Fonts are found with ``importlib.resources`` inside the installed ``matplotlib``
 (``mpl-data/fonts/ttf``), so every machine with the same matplotlib renders identical glyphs.
 ``FONTS`` maps a short key (``"sans"``, ``"serif-italic"``, ``"stix"``, ...) to a file name.
 
-Text is drawn through :func:`text_mask`: the string rendered once into an ``"L"`` mask cropped to its
-exact ink (cached), so the renderer knows each label's tight box before it draws it, and pasting
-the mask with a colour is all that drawing costs. A string with a character the chosen font lacks
-is drawn with DejaVu Sans instead (it covers the degree sign, Greek letters and math symbols).
+Text is drawn through :func:`text_mask`: the string composed from cached per-glyph ink masks placed at
+the font's advance widths (FreeType's basic layout, no kerning; rendering a glyph once and reusing it
+is ~10x faster than rendering every string), cropped to its exact ink, so the renderer knows each
+label's tight box before drawing it, and pasting the mask with a colour is all drawing costs. A string
+with a character the chosen font lacks is drawn with DejaVu Sans instead (it covers the degree sign,
+Greek letters and math symbols).
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ def covers(key: str, text: str) -> bool:
 @lru_cache(maxsize=256)
 def load_font(key: str, size: int) -> ImageFont.FreeTypeFont:
     """The PIL font ``key`` at ``size`` pixels (em size)."""
-    return ImageFont.truetype(str(font_path(key)), size)
+    return ImageFont.truetype(str(font_path(key)), size, layout_engine=ImageFont.Layout.BASIC)
 
 
 @lru_cache(maxsize=64)
@@ -104,21 +106,50 @@ class TextMask:
         return self.mask.height
 
 
+@dataclass(frozen=True)
+class _Glyph:
+    mask: Image.Image | None  # ink only; None for blank glyphs (spaces)
+    dx: int  # ink box left relative to the pen position
+    dy: int  # ink box top relative to the baseline
+    advance: float
+
+
+@lru_cache(maxsize=16384)
+def _glyph(key: str, size: int, ch: str) -> _Glyph:
+    font = load_font(key, size)
+    advance = font.getlength(ch)
+    if ch.isspace():
+        return _Glyph(None, 0, 0, advance)
+    x0, y0, x1, y1 = font.getbbox(ch, anchor="ls")
+    pad = 2
+    canvas = Image.new("L", (x1 - x0 + 2 * pad, y1 - y0 + 2 * pad), 0)
+    ImageDraw.Draw(canvas).text((pad - x0, pad - y0), ch, font=font, fill=255, anchor="ls")
+    ink = canvas.getbbox()
+    if ink is None:
+        return _Glyph(None, 0, 0, advance)
+    return _Glyph(canvas.crop(ink), ink[0] - pad + x0, ink[1] - pad + y0, advance)
+
+
 @lru_cache(maxsize=8192)
 def text_mask(key: str, size: int, text: str) -> TextMask:
     """Render ``text`` (one line) with font ``key`` at ``size`` px; falls back to DejaVu Sans for
-    characters the font lacks. Empty or blank text is an error (it has no ink to annotate)."""
-    if not text.strip():
-        raise ValueError("text_mask: empty text has no ink")
+    characters the font lacks. Text without ink (empty, blank) is an error: it cannot be annotated."""
     if not covers(key, text):
         key = FALLBACK_FONT
-    font = load_font(key, size)
-    x0, y0, x1, y1 = font.getbbox(text, anchor="ls")
-    pad = 2
-    canvas = Image.new("L", (x1 - x0 + 2 * pad, y1 - y0 + 2 * pad), 0)
-    ImageDraw.Draw(canvas).text((pad - x0, pad - y0), text, font=font, fill=255, anchor="ls")
-    ink = canvas.getbbox()
-    if ink is None:
-        raise ValueError(f"text_mask: {text!r} renders no ink in font {key!r}")
-    mask = canvas.crop(ink)
-    return TextMask(mask=mask, dx=ink[0] - pad + x0, dy=ink[1] - pad + y0, font=key)
+    parts = []
+    pen = 0.0
+    for ch in text:
+        g = _glyph(key, size, ch)
+        if g.mask is not None:
+            parts.append((round(pen) + g.dx, g.dy, g.mask))
+        pen += g.advance
+    if not parts:
+        raise ValueError(f"text_mask: {text!r} has no ink")
+    x0 = min(p[0] for p in parts)
+    y0 = min(p[1] for p in parts)
+    x1 = max(p[0] + p[2].width for p in parts)
+    y1 = max(p[1] + p[2].height for p in parts)
+    mask = Image.new("L", (x1 - x0, y1 - y0), 0)
+    for x, y, m in parts:
+        mask.paste(255, (x - x0, y - y0, x - x0 + m.width, y - y0 + m.height), m)
+    return TextMask(mask=mask, dx=x0, dy=y0, font=key)

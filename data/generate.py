@@ -30,10 +30,13 @@ import contextvars
 import math
 import multiprocessing
 import os
+import pickle
+import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,19 +68,20 @@ class GenerationOptions:
         return self.extra.get(key, default)
 
 
-_OPTIONS: contextvars.ContextVar[GenerationOptions] = contextvars.ContextVar(
-    "svemath_generation_options", default=GenerationOptions()
+_DEFAULT_OPTIONS = GenerationOptions()
+_OPTIONS: contextvars.ContextVar[GenerationOptions | None] = contextvars.ContextVar(
+    "svemath_generation_options", default=None
 )
 
 
 def current_options() -> GenerationOptions:
-    """The options of the generation in progress (defaults outside one)."""
-    return _OPTIONS.get()
+    """The options of the generation in progress (defaults outside one). Treat as read-only."""
+    return _OPTIONS.get() or _DEFAULT_OPTIONS
 
 
 def option_image_size(default: int) -> int:
     """The requested image size, or ``default`` (the suite's own) when none was requested."""
-    return _OPTIONS.get().image_size or default
+    return current_options().image_size or default
 
 
 @contextlib.contextmanager
@@ -95,19 +99,44 @@ def generation_options(options: GenerationOptions) -> Iterator[GenerationOptions
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(suite: Suite, seed: int, out_dir: str, options: GenerationOptions) -> None:
-    _worker.update(suite=suite, seed=seed, out_dir=Path(out_dir))
+def _init_worker(
+    suite_blob: bytes, suite_name: str, seed: int, out_dir: str, options: GenerationOptions
+) -> None:
+    """Worker initializer. The suite arrives pickled *as bytes* and is unpickled here, so that a suite
+    that cannot be rebuilt in a worker gives one clear error, raised by the first task."""
+    _worker.clear()
     _OPTIONS.set(options)  # pool workers run every task in this thread, so this holds for all of them
+    if multiprocessing.parent_process() is not None:  # a worker: Ctrl-C is handled by the parent alone
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        suite = pickle.loads(suite_blob)
+    except Exception as exc:  # e.g. make() defined in a parent's __main__ or as a closure
+        try:
+            from svemath.data.suites import get_suite
+
+            suite = get_suite(suite_name)
+        except Exception as lookup_exc:
+            suite = None
+            _worker["error"] = ConfigError(
+                f"suite {suite_name!r} cannot be loaded in a worker process ({type(exc).__name__}: {exc}; "
+                f"registry: {lookup_exc}); define make() at module level in a module listed in "
+                "SUITE_MODULES, or use --workers 1"
+            )
+    _worker.update(suite=suite, seed=seed, out_dir=Path(out_dir))
 
 
 def _make_chunk(bounds: tuple[int, int]) -> list[tuple[str, dict]]:
+    if "error" in _worker:
+        raise _worker["error"]
     suite: Suite = _worker["suite"]
     seed: int = _worker["seed"]
     out = []
     for index in range(*bounds):
         try:
             sample = suite.make(index, sample_rng(suite, seed, index))
-            out.append(write_sample(sample, suite=suite.name, seed=seed, index=index, out_dir=_worker["out_dir"]))
+            out.append(
+                write_sample(sample, suite=suite.name, seed=seed, index=index, out_dir=_worker["out_dir"])
+            )
         except Exception as exc:
             exc.add_note(f"while generating suite {suite.name!r}, seed {seed}, index {index}")
             raise
@@ -115,7 +144,8 @@ def _make_chunk(bounds: tuple[int, int]) -> list[tuple[str, dict]]:
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
-    """forkserver where available (safe when the parent has threads, e.g. torch's), else spawn."""
+    """forkserver where available (safe when the parent has threads, e.g. torch's), else spawn;
+    ``SVEMATH_MP_START`` overrides."""
     method = os.environ.get("SVEMATH_MP_START")
     if not method:
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
@@ -123,6 +153,27 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     if method == "forkserver":
         ctx.set_forkserver_preload(["svemath.data.generate"])
     return ctx
+
+
+@contextlib.contextmanager
+def process_pool(
+    workers: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()
+) -> Iterator[ProcessPoolExecutor]:
+    """A process pool that fails loudly (BrokenProcessPool) when a worker dies, instead of hanging as
+    ``multiprocessing.Pool`` can, and that drops queued tasks when the caller stops early."""
+    pool = ProcessPoolExecutor(workers, mp_context=_mp_context(), initializer=initializer, initargs=initargs)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _suite_blob(suite: Suite) -> bytes:
+    """The pickled suite, or b"" when it cannot be pickled (the worker then looks it up by name)."""
+    try:
+        return pickle.dumps(suite)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return b""
 
 
 def _chunks(n: int, workers: int) -> list[tuple[int, int]]:
@@ -158,16 +209,16 @@ def _iter_results(
     chunks = _chunks(n, workers)
     if workers == 1:
         with generation_options(options):
-            _init_worker(suite, seed, str(tmp), options)
+            _worker.update(suite=suite, seed=seed, out_dir=tmp)
             try:
                 for bounds in chunks:
                     yield _make_chunk(bounds)
             finally:
                 _worker.clear()
         return
-    ctx = _mp_context()
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(suite, seed, str(tmp), options)) as pool:
-        yield from pool.imap(_make_chunk, chunks)
+    initargs = (_suite_blob(suite), suite.name, seed, str(tmp), options)
+    with process_pool(workers, _init_worker, initargs) as pool:
+        yield from pool.map(_make_chunk, chunks)  # results in index order
 
 
 def generate_dataset(
@@ -202,7 +253,14 @@ def generate_dataset(
     start = time.perf_counter()
     with atomic_dir(out) as tmp:
         (tmp / IMAGES_DIR).mkdir()
-        bar = tqdm(total=n, desc=f"generate {suite.name}", unit="sample", disable=not progress, file=sys.stderr)
+        bar = tqdm(
+            total=n,
+            desc=f"generate {suite.name}",
+            unit="sample",
+            disable=not progress,
+            file=sys.stderr,
+            mininterval=0.5,
+        )
         with open(tmp / DATA_FILE, "wb") as fh, bar:
             for results in _iter_results(suite, seed, n, workers, tmp, opts):
                 for line, stats in results:

@@ -78,7 +78,9 @@ def classify_polygon(pts: list[Pt], rel_tol: float = 0.01, angle_tol: float = 0.
             return "rhombus"
         if par1 and par2:
             return "parallelogram"
-        if (eq(sides[0], sides[1]) and eq(sides[2], sides[3])) or (eq(sides[1], sides[2]) and eq(sides[3], sides[0])):
+        if (eq(sides[0], sides[1]) and eq(sides[2], sides[3])) or (
+            eq(sides[1], sides[2]) and eq(sides[3], sides[0])
+        ):
             return "kite"
         if par1 or par2:
             return "trapezoid"
@@ -121,8 +123,9 @@ def make_polygon(kind: str, center: Pt, size: float, rng: random.Random) -> list
         return [(cx - h * 0.8, cy + h * 0.8), (cx + h * 0.8, cy + h * 0.8), (cx + h * 0.8, cy - h * 0.8),
                 (cx - h * 0.8, cy - h * 0.8)]  # fmt: skip
     if kind == "rectangle":
-        w, ht = h * rng.uniform(1.2, 1.9), h * rng.uniform(0.6, 1.0)
-        return [(cx - w / 2, cy + ht), (cx + w / 2, cy + ht), (cx + w / 2, cy - ht), (cx - w / 2, cy - ht)][:4]
+        w = h * rng.uniform(1.4, 1.9)
+        ht = w * rng.uniform(0.45, 0.8) / 2
+        return [(cx - w / 2, cy + ht), (cx + w / 2, cy + ht), (cx + w / 2, cy - ht), (cx - w / 2, cy - ht)]
     if kind == "parallelogram":
         w, ht, sk = h * rng.uniform(1.1, 1.5), h * rng.uniform(0.6, 1.0), h * rng.uniform(0.25, 0.6)
         return [(cx - w / 2 - sk / 2, cy + ht / 2 * 1.5), (cx + w / 2 - sk / 2, cy + ht / 2 * 1.5),
@@ -132,7 +135,12 @@ def make_polygon(kind: str, center: Pt, size: float, rng: random.Random) -> list
         return [(cx, cy + b), (cx + a, cy), (cx, cy - b), (cx - a, cy)]
     if kind == "kite":
         w, top, bottom = h * rng.uniform(0.6, 0.9), h * rng.uniform(0.4, 0.7), h * rng.uniform(1.0, 1.4)
-        return [(cx, cy + bottom * 0.8), (cx + w, cy - top * 0.3), (cx, cy - top * 1.3), (cx - w, cy - top * 0.3)]
+        return [
+            (cx, cy + bottom * 0.8),
+            (cx + w, cy - top * 0.3),
+            (cx, cy - top * 1.3),
+            (cx - w, cy - top * 0.3),
+        ]
     if kind == "trapezoid":
         wb, wt, ht = h * rng.uniform(1.5, 1.9), h * rng.uniform(0.6, 1.1), h * rng.uniform(0.8, 1.2)
         off = rng.uniform(-0.3, 0.3) * h
@@ -140,7 +148,10 @@ def make_polygon(kind: str, center: Pt, size: float, rng: random.Random) -> list
                 (cx - wt / 2 + off, cy - ht / 2)]  # fmt: skip
     if kind == "quadrilateral":
         while True:
-            pts = [polar(center, h * rng.uniform(0.7, 1.0), 225 + 90 * i + rng.uniform(-25, 25)) for i in range(4)]
+            pts = [
+                polar(center, h * rng.uniform(0.7, 1.0), 225 + 90 * i + rng.uniform(-25, 25))
+                for i in range(4)
+            ]
             if classify_polygon(pts) == "quadrilateral":
                 return pts
     for n, name in REGULAR_NAMES.items():
@@ -160,7 +171,12 @@ def rotate(pts: list[Pt], center: Pt, deg: float) -> list[Pt]:
     return out
 
 
-def random_polygon(kind: str, rng: random.Random, center: Pt, size: float, max_rotation: float = 30.0) -> list[Pt]:
+def random_polygon(
+    kind: str, rng: random.Random, center: Pt, size: float, max_rotation: float = 30.0
+) -> list[Pt]:
     """A random ``kind`` polygon about ``size`` across near ``center``, rotated by up to ``max_rotation``."""
-    pts = make_polygon(kind, center, size, rng)
+    for _ in range(20):
+        pts = make_polygon(kind, center, size, rng)
+        if classify_polygon(pts) == kind:
+            break
     return rotate(pts, center, rng.uniform(-max_rotation, max_rotation)) if max_rotation else pts

@@ -21,6 +21,7 @@ The reader never decodes images (``svemath data validate`` does); :attr:`Record.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -130,9 +131,9 @@ def record_problems(obj: Any, *, ours: bool) -> list[str]:
     return problems
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Record:
-    """One record with resolved image paths; ``data`` is the JSON object as read (do not mutate)."""
+    """One record with absolute image paths; ``data`` is the JSON object as read (do not mutate)."""
 
     id: str
     images: tuple[Path, ...]
@@ -206,8 +207,7 @@ class Record:
 
     def resolve(self, rel: str) -> Path:
         """Absolute path of a file named relative to the dataset's image root."""
-        p = Path(rel)
-        return p if p.is_absolute() else (self.root / p).resolve()
+        return Path(os.path.normpath(self.root / rel))
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)
@@ -298,13 +298,16 @@ class RecordReader:
         """``(line, parsed object or None, JSON error or None)`` for every record of the file."""
         if self.file.suffix.lower() == ".jsonl":
             yield from _jsonl_items(self.file)
-        else:
-            try:
-                text = self.file.read_text(encoding="utf-8")
-            except UnicodeDecodeError as exc:
-                raise DataFormatError(f"{self.file}:1: not UTF-8 ({exc.reason})") from None
-            for line, item in _json_list_items(text, str(self.file)):
-                yield line, item, None
+            return
+        try:
+            text = self.file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataFormatError(f"{self.file}:1: not UTF-8 ({exc.reason})") from None
+        if text.lstrip().startswith("{"):  # a .json file holding one object a line (JSONL)
+            yield from _jsonl_items(self.file)
+            return
+        for line, item in _json_list_items(text, str(self.file)):
+            yield line, item, None
 
     def __iter__(self) -> Iterator[Record]:
         self.bad = []
@@ -328,7 +331,7 @@ class RecordReader:
         rid = obj.get("id")
         return Record(
             id=str(rid) if rid is not None else f"{self.file.stem}:{line}",
-            images=tuple(Path(p) if Path(p).is_absolute() else (self.root / p).resolve() for p in images),
+            images=tuple(Path(os.path.normpath(self.root / p)) for p in images),  # root is absolute
             data=obj,
             file=self.file,
             line=line,

@@ -38,7 +38,13 @@ BACKGROUNDS: tuple[RGB, ...] = (
     (242, 246, 255),
     (246, 246, 246),
 )
-SHADES: tuple[RGB, ...] = ((215, 215, 215), (200, 220, 245), (250, 225, 190), (210, 240, 210), (235, 210, 235))
+SHADES: tuple[RGB, ...] = (
+    (215, 215, 215),
+    (200, 220, 245),
+    (250, 225, 190),
+    (210, 240, 210),
+    (235, 210, 235),
+)
 PAPERS = ("plain", "grid", "lines", "dots")
 
 
@@ -103,7 +109,7 @@ def sample_style(
     *,
     min_cap_frac: float = 0.045,
     max_rotation: float = 8.0,
-    degrade: float = 0.25,
+    degrade: float = 0.2,
     supersample_p: float = 0.5,
 ) -> Style:
     """A varied style. ``degrade``: probability of noise and of JPEG re-encoding (each)."""

@@ -10,7 +10,7 @@ import importlib
 
 from svemath.data.schema import SUITES, Suite
 
-SUITE_MODULES: tuple[str, ...] = ()
+SUITE_MODULES: tuple[str, ...] = ("svemath.data.primitives", "svemath.data.captions")
 
 _loaded = False
 

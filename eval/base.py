@@ -20,6 +20,8 @@ benchmark's own extraction.
 from __future__ import annotations
 
 import importlib
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -78,6 +80,8 @@ class Benchmark:
     scorer: ClassVar[str] = ""  # e.g. "dynamath-rule", "mathverse-rule": written into metrics.json
     scorer_note: ClassVar[str] = ""  # how the scorer departs from the official protocol, in one line
     prompt_styles: ClassVar[tuple[str, ...]] = STYLES
+    # breakdown fields drawn in the report's plots: (per-subject plot, per-variant plot)
+    plot_keys: ClassVar[tuple[str, str]] = ("subject", "variant")
 
     def load(self, data_path: str | Path) -> list[Example]:
         raise NotImplementedError
@@ -85,21 +89,35 @@ class Benchmark:
     def build_prompt(self, example: Example, style: str = "official") -> str:
         raise NotImplementedError
 
-    def extract(self, response: str, example: Example, *, mode: str = "official", style: str = "official") -> Extracted:
+    def extract(
+        self, response: str, example: Example, *, mode: str = "official", style: str = "official"
+    ) -> Extracted:
         raise NotImplementedError
 
     def score(self, extracted: Extracted, example: Example, mode: str = "official") -> bool:
         raise NotImplementedError
 
-    def aggregate(self, records: list[dict[str, Any]], *, n_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
+    def aggregate(
+        self, records: list[dict[str, Any]], *, n_boot: int = 1000, seed: int = 0
+    ) -> dict[str, Any]:
         raise NotImplementedError
+
+    def headline(self, block: dict[str, Any]) -> dict[str, Any]:
+        """The few numbers that summarise one mode's metrics block (the report's first table)."""
+        return {"accuracy": block["accuracy"], "accuracy_ci": block["accuracy_ci"]}
+
+    def oracle_response(self, example: Example, style: str = "official") -> str:
+        """A response stating the ground truth in the format ``style`` asks for (the ``oracle`` model, a
+        self-check of extraction and scoring: it should score 100% in robust mode)."""
+        return f"Answer: {example.answer}"
 
     # === Shared helpers ===
 
     def check_style(self, style: str) -> str:
         if style not in self.prompt_styles:
             raise ConfigError(
-                f"benchmark {self.name!r} has no prompt style {style!r}; known: {', '.join(self.prompt_styles)}"
+                f"benchmark {self.name!r} has no prompt style {style!r}; "
+                f"known: {', '.join(self.prompt_styles)}"
             )
         return style
 
@@ -117,8 +135,20 @@ class Benchmark:
                 out[mode] = {"extracted": None, "method": "empty-response", "correct": False}
                 continue
             ext = self.extract(response, example, mode=mode, style=style)
-            out[mode] = {"extracted": ext.value, "method": ext.method, "correct": bool(self.score(ext, example, mode))}
+            out[mode] = {
+                "extracted": ext.value,
+                "method": ext.method,
+                "correct": bool(self.score(ext, example, mode)),
+            }
         return out
+
+
+def plain_prompt(question: str, choices: Sequence[str] = ()) -> str:
+    """The ``plain`` prompt: the question, plus ``Choices: (A) .. (B) ..`` unless already written in it."""
+    text = question.strip()
+    if choices and not re.search(r"\(A\)", text):
+        text += "\nChoices: " + " ".join(f"({chr(ord('A') + i)}) {c}" for i, c in enumerate(choices))
+    return text
 
 
 BENCHMARKS: Registry[type[Benchmark]] = Registry("benchmark")

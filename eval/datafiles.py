@@ -105,8 +105,10 @@ def iter_jsonl(path: Path) -> Iterator[tuple[dict[str, Any], int]]:
 _TYPES = {str: "a string", int: "an integer", dict: "an object", list: "a list"}
 
 
-def need(record: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str, *, optional: bool = False) -> Any:
-    """``record[key]`` checked against ``kind`` (None allowed when ``optional``); DataFormatError otherwise."""
+def need(
+    record: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str, *, optional: bool = False
+) -> Any:
+    """``record[key]`` checked against ``kind`` (None allowed when ``optional``), else DataFormatError."""
     if not isinstance(record, dict):
         raise DataFormatError(f"{where}: expected a JSON object, got {type(record).__name__}")
     if key not in record or record[key] is None:
@@ -117,7 +119,9 @@ def need(record: dict[str, Any], key: str, kind: type | tuple[type, ...], where:
     kinds = kind if isinstance(kind, tuple) else (kind,)
     if isinstance(value, bool) or not isinstance(value, kinds):
         names = " or ".join(_TYPES.get(k, k.__name__) for k in kinds)
-        raise DataFormatError(f"{where}: field {key!r} must be {names}, got {type(value).__name__} {value!r:.60}")
+        raise DataFormatError(
+            f"{where}: field {key!r} must be {names}, got {type(value).__name__} {value!r:.60}"
+        )
     return value
 
 

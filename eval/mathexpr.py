@@ -199,7 +199,11 @@ def to_python(text: str) -> str | None:
 def _eval(node: ast.AST, x: float | None) -> float:
     if isinstance(node, ast.Expression):
         return _eval(node.body, x)
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, (int, float))
+        and not isinstance(node.value, bool)
+    ):
         return float(node.value)
     if isinstance(node, ast.Name):
         if node.id == "x" and x is not None:

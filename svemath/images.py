@@ -123,7 +123,8 @@ def load_image(
         if getattr(img, "is_animated", False):
             img.seek(0)
         img.load()
-        img = ImageOps.exif_transpose(img) or img
+        if img.getexif().get(0x0112, 1) not in (0, 1):  # only rotate when an orientation tag asks
+            img = ImageOps.exif_transpose(img) or img
         out = to_rgb(img, background)
         out.load()
     except ImageLoadError:

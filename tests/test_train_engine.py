@@ -60,7 +60,10 @@ if "toy-regression" not in OBJECTIVES:
             SEEN.append([e["level"] for e in examples])
             if self.stage.options.get("interrupt_at") == len(SEEN):
                 raise KeyboardInterrupt
-            return {"x": torch.stack([e["x"] for e in examples]), "y": torch.stack([e["y"] for e in examples])}
+            return {
+                "x": torch.stack([e["x"] for e in examples]),
+                "y": torch.stack([e["y"] for e in examples]),
+            }
 
         def loss(self, model, batch):
             pred = model(batch["x"])
@@ -76,13 +79,22 @@ if "toy-regression" not in OBJECTIVES:
 
 def _recipe(**stage_kw) -> RecipeConfig:
     kw = dict(
-        name="fit", objective="toy-regression", trainable=["body", "head"], lr={"body": 0.05, "head": 0.05},
-        data=[MixEntry("a", 2.0), MixEntry("b", 1.0)], steps=8, batch_size=4, grad_accum=2, save_every=2,
+        name="fit",
+        objective="toy-regression",
+        trainable=["body", "head"],
+        lr={"body": 0.05, "head": 0.05},
+        data=[MixEntry("a", 2.0), MixEntry("b", 1.0)],
+        steps=8,
+        batch_size=4,
+        grad_accum=2,
+        save_every=2,
         log_every=1,
     )
     kw.update(stage_kw)
     return RecipeConfig(
-        name="toy", precision="fp32", seed=3,
+        name="toy",
+        precision="fp32",
+        seed=3,
         datasets={"a": DatasetSpec(path="unused-a"), "b": DatasetSpec(path="unused-b")},
         stages=[StageConfig(**kw)],
     )
@@ -122,15 +134,22 @@ def test_training_reduces_loss_and_logs(tmp_path):
 
 
 def test_gate_stops_early_and_reports(tmp_path):
-    _, res = _run(tmp_path / "g", _recipe(steps=200, heldout="b", eval_every=10, gates=[GateSpec("score", 0.2)]))
+    _, res = _run(
+        tmp_path / "g", _recipe(steps=200, heldout="b", eval_every=10, gates=[GateSpec("score", 0.2)])
+    )
     assert res.stopped == "gate" and res.gates_passed and res.steps < 200
-    _, res = _run(tmp_path / "n", _recipe(steps=20, heldout="b", eval_every=10, gates=[GateSpec("score", 2.0)]))
+    _, res = _run(
+        tmp_path / "n", _recipe(steps=20, heldout="b", eval_every=10, gates=[GateSpec("score", 2.0)])
+    )
     assert res.stopped == "completed" and res.gates_passed is False
 
 
 def test_curriculum_phases_select_levels(tmp_path):
     SEEN.clear()
-    _run(tmp_path, _recipe(steps=10, curriculum=[CurriculumPhase(0.0, ["read"]), CurriculumPhase(0.5, ["one-op"])]))
+    _run(
+        tmp_path,
+        _recipe(steps=10, curriculum=[CurriculumPhase(0.0, ["read"]), CurriculumPhase(0.5, ["one-op"])]),
+    )
     first, last = SEEN[: 5 * 2], SEEN[5 * 2 :]
     assert all(lv == "read" for batch in first for lv in batch)
     assert all(lv == "one-op" for batch in last for lv in batch)

@@ -142,4 +142,6 @@ class RecipeConfig:
         for stage in self.stages:
             if stage.name == name:
                 return stage
-        raise ConfigError(f"recipe {self.name!r} has no stage {name!r}; stages: {[s.name for s in self.stages]}")
+        raise ConfigError(
+            f"recipe {self.name!r} has no stage {name!r}; stages: {[s.name for s in self.stages]}"
+        )

@@ -78,7 +78,9 @@ def param_groups(model: torch.nn.Module, stage: StageConfig) -> list[dict[str, A
     for name in stage.trainable:
         if name not in stage.lr:
             raise ConfigError(f"stage {stage.name!r}: no learning rate for trainable module {name!r}")
-        params = [p for p in resolve_module(model, name).parameters() if p.requires_grad and id(p) not in seen]
+        params = [
+            p for p in resolve_module(model, name).parameters() if p.requires_grad and id(p) not in seen
+        ]
         seen.update(id(p) for p in params)
         if params:
             groups.append({"params": params, "lr": stage.lr[name], "name": name})
@@ -155,8 +157,12 @@ class StageRunner:
                 if k == 0:
                     n_examples += len(level_indices(sources[entry.dataset], entry.levels))
             if not mix:
-                raise ConfigError(f"stage {self.stage.name!r}: curriculum phase at {start} selects no examples")
-            samplers.append((start, MixSampler(mix, self.stage.batch_size, self.recipe.seed + 17, rank, world)))
+                raise ConfigError(
+                    f"stage {self.stage.name!r}: curriculum phase at {start} selects no examples"
+                )
+            samplers.append(
+                (start, MixSampler(mix, self.stage.batch_size, self.recipe.seed + 17, rank, world))
+            )
         return samplers, n_examples
 
     @staticmethod
@@ -168,21 +174,31 @@ class StageRunner:
         return chosen
 
     # === main loop ===
-    def run(self, model: torch.nn.Module, processor: Any, dataset_paths: dict[str, Path], resume: bool) -> StageResult:
+    def run(
+        self, model: torch.nn.Module, processor: Any, dataset_paths: dict[str, Path], resume: bool
+    ) -> StageResult:
         acc, stage = self.accelerator, self.stage
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        ctx = StageContext(self.recipe, self.out_dir, dataset_paths, model, processor, acc.device, self.recipe.seed)
+        ctx = StageContext(
+            self.recipe, self.out_dir, dataset_paths, model, processor, acc.device, self.recipe.seed
+        )
         objective = OBJECTIVES.get(stage.objective)(stage, ctx)
         counts = set_trainable(model, stage.trainable)
         if stage.gradient_checkpointing and hasattr(model, "gradient_checkpointing_enable"):
             model.gradient_checkpointing_enable()
         groups = param_groups(model, stage)
-        optimizer = torch.optim.AdamW(groups, betas=tuple(stage.optim.betas), weight_decay=stage.optim.weight_decay)
+        optimizer = torch.optim.AdamW(
+            groups, betas=tuple(stage.optim.betas), weight_decay=stage.optim.weight_decay
+        )
         sources = objective.sources()
         samplers, n_examples = self._samplers(sources, acc.num_processes, acc.process_index)
         steps_total = total_steps(stage, n_examples, acc.num_processes)
-        scheduler = build_scheduler(optimizer, steps_total, stage.optim.warmup_ratio, stage.optim.min_lr_ratio)
-        write_json(self.out_dir / "stage_config.json", {"recipe": to_dict(self.recipe), "stage": to_dict(stage)})
+        scheduler = build_scheduler(
+            optimizer, steps_total, stage.optim.warmup_ratio, stage.optim.min_lr_ratio
+        )
+        write_json(
+            self.out_dir / "stage_config.json", {"recipe": to_dict(self.recipe), "stage": to_dict(stage)}
+        )
         write_json(self.out_dir / "trainable.json", counts)
 
         step, history = 0, []
@@ -203,7 +219,9 @@ class StageRunner:
             metrics_path.unlink()
         t0, samples, stopped, gates_ok, last_eval = time.time(), 0, "completed", None, {}
         wall_cap = stage.wall_minutes * 60 if stage.wall_minutes else None
-        bar = tqdm(total=steps_total, initial=step, desc=f"stage {stage.name}", disable=not acc.is_local_main_process)
+        bar = tqdm(
+            total=steps_total, initial=step, desc=f"stage {stage.name}", disable=not acc.is_local_main_process
+        )
         model.train()
         while step < steps_total:
             sampler = self._pick(samplers, step / steps_total)
@@ -254,8 +272,15 @@ class StageRunner:
         wall = time.time() - t0
         extra = objective.on_stage_end(acc.unwrap_model(model))
         result = StageResult(
-            stage.name, step, steps_total, stopped, gates_ok, last_eval, round(wall, 2),
-            round(samples * acc.num_processes / max(wall, 1e-9), 3), extra,
+            stage.name,
+            step,
+            steps_total,
+            stopped,
+            gates_ok,
+            last_eval,
+            round(wall, 2),
+            round(samples * acc.num_processes / max(wall, 1e-9), 3),
+            extra,
         )
         self._save_final(model, processor)
         if acc.is_main_process:
@@ -290,7 +315,9 @@ class StageRunner:
             acc.wait_for_everyone()
             return
         if acc.is_main_process:
-            save_train_state(ckpt, model=acc.unwrap_model(model), optimizer=optimizer, scheduler=scheduler, trainer=trainer)
+            save_train_state(
+                ckpt, model=acc.unwrap_model(model), optimizer=optimizer, scheduler=scheduler, trainer=trainer
+            )
         acc.wait_for_everyone()
 
     def _save_final(self, model, processor) -> None:

@@ -107,7 +107,9 @@ def load_model_weights(model: torch.nn.Module, path: Path) -> None:
     tied = set(getattr(model, "_tied_weights_keys", None) or [])
     missing = [k for k in missing if k not in tied and not any(k.endswith(t) for t in tied)]
     if missing or unexpected:
-        raise CheckpointError(f"{path}: weights do not match the model (missing {missing[:5]}, unexpected {unexpected[:5]})")
+        raise CheckpointError(
+            f"{path}: weights do not match the model (missing {missing[:5]}, unexpected {unexpected[:5]})"
+        )
 
 
 def save_train_state(

@@ -1,0 +1,350 @@
+"""Charts and tables as scene elements.
+
+- :class:`BarChart`: vertical or horizontal bars with a value axis, category labels, optional value
+  labels on the bars, title and grid. Each bar is a "bar" shape tagged ``bar:<category>``.
+- :class:`LineChart`: one or more series over categories, with markers and a legend.
+- :class:`PieChart`: wedges ("pie wedge" shapes) labelled with names and/or percentages, or a legend.
+- :class:`ScatterChart`: marked points on box-framed axes.
+- :class:`Table`: a grid of text cells (column widths fitted to the text), shape "table".
+(Pictograms of countable objects are in ``svemath.data.pictograms``.)
+
+Example::
+
+    sc = Scene(rotation_limit=0)
+    sc.add(BarChart((50, 40, 360, 330), ["A", "B", "C"], [12, 35, 20], value_labels=True, title="Sales"))
+    sc2 = Scene(rotation_limit=0)
+    sc2.add(Table((192, 192), [["Name", "Score"], ["Ann", "12"], ["Bob", "9"]]))   # centred at (192, 192)
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from svemath.data.drawlist import Dot, DrawList, Fill, Pt, ShapeBox, Stroke, polar
+from svemath.data.fonts import text_mask
+from svemath.data.plots import Axes, format_number, nice_ticks
+from svemath.data.scene import Ctx, Element, Sector
+
+
+def category_rows(ctx: Ctx, labels: Sequence[str], slot: float) -> list[int]:
+    """Row (0 or 1) of each category label under a horizontal axis: labels alternate between two rows
+    when neighbours would not fit side by side in their ``slot`` (logical width per category)."""
+    widths = [text_mask(ctx.style.font, ctx.style.font_px, t).width for t in labels]
+    slot_px = slot * ctx.unit_px * 0.95  # the fit may shrink the geometry a little
+    crowded = any((a + b) / 2 + 6 > slot_px for a, b in itertools.pairwise(widths))
+    return [i % 2 if crowded else 0 for i in range(len(labels))]
+
+
+def _value_axis(
+    lo: float, hi: float, ticks: Sequence[float] | None, headroom: float = 0.0
+) -> tuple[tuple[float, float], list[float]]:
+    """Value range (including 0) and ticks; ``headroom``: free fraction above the largest value."""
+    lo, hi = min(0.0, lo), max(0.0, hi)
+    t = list(ticks) if ticks is not None else nice_ticks(lo, hi * 1.08 if hi > 0 else hi, 5)
+    top = max(hi, t[-1])
+    if headroom and hi > 0:
+        top = max(top, hi / (1.0 - headroom))
+    return (min(lo, t[0]), top), t
+
+
+@dataclass
+class BarChart(Element):
+    """Bars for ``values`` over ``categories`` inside the logical ``box`` (axes included)."""
+
+    box: tuple[float, float, float, float]
+    categories: Sequence[str]
+    values: Sequence[float]
+    horizontal: bool = False
+    value_labels: bool = False
+    colors: Sequence[tuple[int, int, int] | int] | None = None  # per bar; None: one palette colour
+    ticks: Sequence[float] | None = None
+    grid: bool = True
+    title: str = ""
+    bar_frac: float = 0.6
+    tick_labels: bool = True
+
+    def bar_rect(self, i: int, lim: tuple[float, float]) -> list[Pt]:
+        x0, y0, x1, y1 = self.box
+        n = len(self.values)
+        lo, hi = lim
+        v = self.values[i]
+        if not self.horizontal:
+            slot = (x1 - x0) / n
+            cx, half = x0 + slot * (i + 0.5), slot * self.bar_frac / 2
+
+            def ypx(val: float) -> float:
+                return y1 - (val - lo) / (hi - lo) * (y1 - y0)
+
+            return [(cx - half, ypx(0)), (cx + half, ypx(0)), (cx + half, ypx(v)), (cx - half, ypx(v))]
+        slot = (y1 - y0) / n
+        cy, half = y0 + slot * (i + 0.5), slot * self.bar_frac / 2
+
+        def xpx(val: float) -> float:
+            return x0 + (val - lo) / (hi - lo) * (x1 - x0)
+
+        return [(xpx(0), cy + half), (xpx(0), cy - half), (xpx(v), cy - half), (xpx(v), cy + half)]
+
+    def compile(self, ctx: Ctx) -> DrawList:
+        if len(self.categories) != len(self.values):
+            raise ValueError(f"BarChart: {len(self.categories)} categories but {len(self.values)} values")
+        room = 0.12 if self.value_labels and not self.horizontal else 0.0
+        lim, ticks = _value_axis(min(self.values), max(self.values), self.ticks, room)
+        x0, y0, x1, y1 = self.box
+        if self.horizontal:
+            ax = Axes(self.box, xlim=lim, ylim=(0, 1), xticks=ticks, yticks=[], grid=self.grid, frame="box",
+                      xlabel="", ylabel="", tick_labels=self.tick_labels, color=self.color, weight=self.weight)  # fmt: skip
+        else:
+            ax = Axes(self.box, xlim=(0, 1), ylim=lim, xticks=[], yticks=ticks, grid=self.grid, frame="box",
+                      xlabel="", ylabel="", tick_labels=self.tick_labels, color=self.color, weight=self.weight)  # fmt: skip
+        dl = ax.compile(ctx)
+        gap = ctx.units(4.0)
+        rows = category_rows(ctx, self.categories, (x1 - x0) / len(self.values))
+        row_h = ctx.units(text_mask(ctx.style.font, ctx.style.font_px, "Hg").height + 4)
+        for i, (cat, v) in enumerate(zip(self.categories, self.values, strict=True)):
+            rect = self.bar_rect(i, lim)
+            spec = self.colors[i] if self.colors is not None else (self.fill if self.fill is not None else 0)
+            color = ctx.style.shade if spec == "shade" else ctx.style.color(spec)  # type: ignore[arg-type]
+            dl.fills.append(Fill(rect, color, self.opacity, self.hatch))
+            stroke = Stroke(rect, ctx.style.color(self.color), ctx.width(self) * 0.75, closed=True)
+            dl.strokes.append(stroke)
+            dl.shapes.append(ShapeBox("bar", rect, pad=stroke.width / 2, tag=f"bar:{cat}"))
+            base_mid = ((rect[0][0] + rect[1][0]) / 2, (rect[0][1] + rect[1][1]) / 2)
+            top_mid = ((rect[2][0] + rect[3][0]) / 2, (rect[2][1] + rect[3][1]) / 2)
+            if self.horizontal:
+                dl.labels.append(
+                    self._label(ctx, cat, (x0 - gap, base_mid[1]), mode="fixed", align=(1.0, 0.5), priority=3)
+                )
+                if self.value_labels:
+                    anchor, align = (top_mid[0] + gap, top_mid[1]), (0.0, 0.5)
+            else:
+                anchor = (base_mid[0], y1 + gap + rows[i] * row_h)
+                dl.labels.append(self._label(ctx, cat, anchor, mode="fixed", align=(0.5, 0.0), priority=3))
+                if self.value_labels:
+                    anchor, align = (top_mid[0], top_mid[1] - gap), (0.5, 1.0)
+            if self.value_labels:
+                req = self._label(ctx, format_number(v), anchor, mode="fixed", align=align, priority=3)
+                req.tag = f"value:{cat}"
+                dl.labels.append(req)
+        if self.title:
+            dl.labels.append(self._label(ctx, self.title, ((x0 + x1) / 2, y0 - ctx.units(10.0)), mode="fixed",
+                                         align=(0.5, 1.0), priority=4, size_scale=1.1))  # fmt: skip
+        return dl
+
+
+@dataclass
+class LineChart(Element):
+    """Series of values over ``categories`` (x labels) in ``box``; legend when several series."""
+
+    box: tuple[float, float, float, float]
+    categories: Sequence[str]
+    series: dict[str, Sequence[float]]
+    markers: bool = True
+    legend: bool | None = None
+    ticks: Sequence[float] | None = None
+    grid: bool = True
+    title: str = ""
+
+    def point(self, series: str, i: int, lim: tuple[float, float]) -> Pt:
+        x0, y0, x1, y1 = self.box
+        n = len(self.categories)
+        x = x0 + (x1 - x0) * (i + 0.5) / n
+        return (x, y1 - (self.series[series][i] - lim[0]) / (lim[1] - lim[0]) * (y1 - y0))
+
+    def compile(self, ctx: Ctx) -> DrawList:
+        allv = [v for vs in self.series.values() for v in vs]
+        legend = self.legend or (self.legend is None and len(self.series) > 1)
+        lim, ticks = _value_axis(min(allv), max(allv), self.ticks, 0.22 if legend else 0.0)
+        x0, y0, x1, y1 = self.box
+        ax = Axes(self.box, xlim=(0, 1), ylim=lim, xticks=[], yticks=ticks, grid=self.grid, frame="box",
+                  xlabel="", ylabel="", color=self.color, weight=self.weight)  # fmt: skip
+        dl = ax.compile(ctx)
+        gap = ctx.units(4.0)
+        n = len(self.categories)
+        rows = category_rows(ctx, self.categories, (x1 - x0) / n)
+        row_h = ctx.units(text_mask(ctx.style.font, ctx.style.font_px, "Hg").height + 4)
+        for i, cat in enumerate(self.categories):
+            x = x0 + (x1 - x0) * (i + 0.5) / n
+            tick = ctx.units(5.0)
+            dl.strokes.append(Stroke([(x, y1), (x, y1 + tick)], ctx.style.color(self.color), ctx.width(self)))
+            anchor = (x, y1 + tick + gap + rows[i] * row_h)
+            dl.labels.append(self._label(ctx, cat, anchor, mode="fixed", align=(0.5, 0.0), priority=3))
+        for k, name in enumerate(self.series):
+            color = ctx.style.palette[k % len(ctx.style.palette)]
+            pts = [self.point(name, i, lim) for i in range(n)]
+            dl.strokes.append(
+                Stroke(
+                    pts,
+                    color,
+                    ctx.width(self) * 1.2,
+                    self.dash if k == 0 else ("dashed" if k % 2 else "solid"),
+                )
+            )
+            dl.shapes.append(ShapeBox("polyline", pts, pad=ctx.width(self) * 0.6, tag=f"series:{name}"))
+            if self.markers:
+                r = ctx.style.point_radius * 1.1
+                for i, p in enumerate(pts):
+                    dl.dots.append(Dot(p, r, color))
+                    dl.shapes.append(ShapeBox("point", [p], pad=r, tag=f"{name}:{self.categories[i]}"))
+        if legend:  # one row along the top of the plot area (kept free by the headroom)
+            y = y0 + ctx.units(ctx.style.font_px * 0.7)
+            x = x0 + ctx.units(10.0)
+            for k, name in enumerate(self.series):
+                color = ctx.style.palette[k % len(ctx.style.palette)]
+                swatch = [(x, y), (x + ctx.units(22.0), y)]
+                dl.strokes.append(Stroke(swatch, color, ctx.width(self) * 1.2, junctions=False))
+                xa = x + ctx.units(26.0)
+                dl.labels.append(self._label(ctx, name, (xa, y), mode="fixed", align=(0.0, 0.5), priority=3))
+                x = xa + ctx.units(text_mask(ctx.style.font, ctx.style.font_px, name).width + 18.0)
+        if self.title:
+            dl.labels.append(self._label(ctx, self.title, ((x0 + x1) / 2, y0 - ctx.units(10.0)), mode="fixed",
+                                         align=(0.5, 1.0), priority=4, size_scale=1.1))  # fmt: skip
+        return dl
+
+
+@dataclass
+class PieChart(Element):
+    """Wedges for ``values`` (shares of their sum) starting at ``start`` degrees, counter-clockwise.
+    ``show``: "name", "percent", "both" (outside labels) or "legend" (percent inside + legend)."""
+
+    center: Pt
+    r: float
+    labels: Sequence[str]
+    values: Sequence[float]
+    show: str = "both"
+    start: float = 90.0
+    title: str = ""
+
+    def percents(self) -> list[float]:
+        total = float(sum(self.values))
+        return [100.0 * v / total for v in self.values]
+
+    def compile(self, ctx: Ctx) -> DrawList:
+        dl = DrawList()
+        angle = self.start
+        for k, (name, pct) in enumerate(zip(self.labels, self.percents(), strict=True)):
+            sweep = 3.6 * pct
+            wedge = Sector(self.center, self.r, angle, angle + sweep, cls="pie wedge", fill=k, color=self.color,
+                           weight=self.weight, tag=f"wedge:{name}", role=self.role, label_role=self.label_role)  # fmt: skip
+            wdl = wedge.compile(ctx)
+            mid = angle + sweep / 2
+            ptxt = f"{format_number(round(pct, 1), 1)}%"
+            if self.show in ("name", "both"):
+                text = f"{name} {ptxt}" if self.show == "both" else name
+                p = polar(self.center, self.r, mid)
+                cands = [(p, polar((0, 0), 1, mid + d)) for d in (0, 10, -10, 25, -25)]
+                wdl.labels.append(self._label(ctx, text, p, candidates=cands, gap=5.0, priority=1))
+            if self.show in ("percent", "legend") and sweep > 25:
+                cands = [(polar(self.center, self.r * f, mid), None) for f in (0.62, 0.5, 0.75)]
+                wdl.labels.append(
+                    self._label(ctx, ptxt, cands[0][0], candidates=cands, gap=0, priority=1, on_fill=True)
+                )
+            dl.extend(wdl)
+            angle += sweep
+        if self.show == "legend":
+            x = self.center[0] + self.r + ctx.units(18.0)
+            y = self.center[1] - self.r
+            for k, name in enumerate(self.labels):
+                s = ctx.units(ctx.style.font_px * 0.7)
+                sq = [(x, y), (x + s, y), (x + s, y + s), (x, y + s)]
+                dl.fills.append(Fill(sq, ctx.style.palette[k % len(ctx.style.palette)]))
+                dl.labels.append(
+                    self._label(
+                        ctx, name, (x + s * 1.5, y + s / 2), mode="fixed", align=(0.0, 0.5), priority=3
+                    )
+                )
+                y += ctx.units(ctx.style.font_px * 1.4)
+        if self.title:
+            dl.labels.append(self._label(ctx, self.title, (self.center[0], self.center[1] - self.r - ctx.units(30.0)),
+                                         mode="fixed", align=(0.5, 1.0), priority=4, size_scale=1.1))  # fmt: skip
+        return dl
+
+
+@dataclass
+class ScatterChart(Element):
+    """Marked data points on box-framed axes (optionally with a fitted or given line ``trend``)."""
+
+    box: tuple[float, float, float, float]
+    points: Sequence[tuple[float, float]]
+    xlim: tuple[float, float] | None = None
+    ylim: tuple[float, float] | None = None
+    grid: bool = True
+    xlabel: str = "x"
+    ylabel: str = "y"
+    trend: tuple[float, float] | None = None  # (slope, intercept)
+
+    def axes(self) -> Axes:
+        xs, ys = [p[0] for p in self.points], [p[1] for p in self.points]
+        xt = nice_ticks(min(0.0, min(xs)), max(xs), 5)
+        yt = nice_ticks(min(0.0, min(ys)), max(ys), 5)
+        xlim = self.xlim or (min(xt[0], min(xs)), max(xt[-1], max(xs)))
+        ylim = self.ylim or (min(yt[0], min(ys)), max(yt[-1], max(ys)))
+        return Axes(self.box, xlim=xlim, ylim=ylim, grid=self.grid, frame="box", xlabel=self.xlabel,
+                    ylabel=self.ylabel, color=self.color, weight=self.weight)  # fmt: skip
+
+    def compile(self, ctx: Ctx) -> DrawList:
+        ax = self.axes()
+        dl = ax.compile(ctx)
+        r = ctx.style.point_radius * 1.2
+        color = ctx.style.color(self.fill if isinstance(self.fill, (int, tuple)) else 0)
+        for x, y in self.points:
+            p = ax.to_px(x, y)
+            dl.dots.append(Dot(p, r, color))
+            dl.shapes.append(ShapeBox("point", [p], pad=r))
+        if self.trend is not None:
+            m, b = self.trend
+            dl.extend(ax.curve(lambda x: m * x + b, color=self.color, dash="dashed").compile(ctx))
+        return dl
+
+
+@dataclass
+class Table(Element):
+    """A table of text ``rows`` centred at ``center``; the first row is a (shaded) header if ``header``."""
+
+    center: Pt
+    rows: Sequence[Sequence[str]]
+    header: bool = True
+    pad_px: float = 8.0
+
+    def compile(self, ctx: Ctx) -> DrawList:
+        ncol = max(len(r) for r in self.rows)
+        rows = [list(r) + [""] * (ncol - len(r)) for r in self.rows]
+        font, size = ctx.style.font, ctx.style.font_px
+        widths = [
+            max((text_mask(font, size, c).width if c.strip() else 0) for c in col)
+            for col in zip(*rows, strict=True)
+        ]
+        col_w = [ctx.units(w + 2 * self.pad_px) for w in widths]
+        row_h = ctx.units(text_mask(font, size, "Hg").height + 2 * self.pad_px)
+        total_w, total_h = sum(col_w), row_h * len(rows)
+        x0, y0 = self.center[0] - total_w / 2, self.center[1] - total_h / 2
+        x1, y1 = x0 + total_w, y0 + total_h
+        ink = ctx.style.color(self.color)
+        w = ctx.width(self) * 0.75
+        dl = DrawList()
+        if self.header:
+            dl.fills.append(Fill([(x0, y0), (x1, y0), (x1, y0 + row_h), (x0, y0 + row_h)], ctx.style.shade))
+        dl.strokes.append(Stroke([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], ink, w, closed=True))
+        for i in range(1, len(rows)):
+            y = y0 + i * row_h
+            dl.strokes.append(Stroke([(x0, y), (x1, y)], ink, w))
+        xs = [x0]
+        for cw in col_w:
+            xs.append(xs[-1] + cw)
+        for x in xs[1:-1]:
+            dl.strokes.append(Stroke([(x, y0), (x, y1)], ink, w))
+        dl.shapes.append(ShapeBox("table", [(x0, y0), (x1, y1)], pad=w / 2, tag=self.tag))
+        for i, row in enumerate(rows):
+            for j, cell in enumerate(row):
+                if cell.strip():
+                    c = ((xs[j] + xs[j + 1]) / 2, y0 + (i + 0.5) * row_h)
+                    req = self._label(ctx, cell, c, mode="fixed", align=(0.5, 0.5), priority=3)
+                    req.tag = f"cell:{i},{j}"
+                    if self.header and i == 0:
+                        req.font = ctx.style.font.split("-")[0] + "-bold"
+                    dl.labels.append(req)
+        return dl
+
+
+__all__ = ["BarChart", "LineChart", "PieChart", "ScatterChart", "Table"]

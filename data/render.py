@@ -1,0 +1,274 @@
+"""Fast PIL renderer: a :class:`~svemath.data.scene.Scene` + a :class:`~svemath.data.style.Style` ->
+the RGB image and its exact annotations (:class:`Rendered`).
+
+Pipeline (all deterministic; no global RNG):
+1. compile the scene's elements into a draw list (logical coordinates);
+2. map the geometry into the image with one similarity transform: the logical canvas fitted into the
+   image, then the style's rotation/scale/shift, then shrunk and moved if needed so every finite
+   stroke stays ``style.margin`` inside the image; lines and rays are clipped to the image border;
+3. draw paper texture, fills (with opacity/hatching), strokes (dashes, arrowheads) and dots, at
+   ``style.supersample`` x then reduced (anti-aliasing); strokes and dots also go to the boundary map;
+4. compute junctions geometrically from the transformed strokes (``svemath.data.junctions``);
+5. place the text labels without overlap (``svemath.data.layout``) and paste them;
+6. image-only degradations (Gaussian noise, JPEG), which never move anything.
+
+Annotation conventions (INTERFACES.md): continuous pixel coordinates of the output image, pixel
+(i, j) covering [i, i+1] x [j, j+1]. Shape boxes are the geometric extent grown by half the stroke
+width (the ink extent); text boxes are the exact ink box of the glyphs. The boundary map is 255 on
+every drawn stroke and dot (outlines of shapes, lines, curves, axes, marks; the same dash pattern and
+width) and 0 elsewhere: it does **not** include text glyphs, region fills or hatching, or the paper
+texture. Text is drawn upright (only its anchor rotates with the geometry).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from svemath.data.draw import degrade, draw_geometry
+from svemath.data.drawlist import DrawList, Pt, Stroke
+from svemath.data.fonts import text_mask
+from svemath.data.junctions import Junction, StrokeSet
+from svemath.data.layout import ImageLabel, PlacedText, Placer
+from svemath.data.scene import Scene
+from svemath.data.style import Style
+
+
+@dataclass(frozen=True)
+class Similarity:
+    """x' = a x + b y + tx, y' = -b x + a y + ty (rotation CCW on screen by atan2(b, a), scale hypot)."""
+
+    a: float = 1.0
+    b: float = 0.0
+    tx: float = 0.0
+    ty: float = 0.0
+
+    @property
+    def scale(self) -> float:
+        return math.hypot(self.a, self.b)
+
+    @property
+    def rotation_deg(self) -> float:
+        return math.degrees(math.atan2(self.b, self.a))
+
+    def __call__(self, p: Pt) -> Pt:
+        return (self.a * p[0] + self.b * p[1] + self.tx, -self.b * p[0] + self.a * p[1] + self.ty)
+
+    def vector(self, v: Pt) -> Pt:
+        """A direction mapped and normalised."""
+        x, y = self.a * v[0] + self.b * v[1], -self.b * v[0] + self.a * v[1]
+        n = math.hypot(x, y) or 1.0
+        return (x / n, y / n)
+
+    def then(self, scale: float, center: Pt, shift: Pt = (0.0, 0.0)) -> Similarity:
+        """This transform followed by scaling about ``center`` and a shift."""
+        return Similarity(
+            self.a * scale,
+            self.b * scale,
+            center[0] + scale * (self.tx - center[0]) + shift[0],
+            center[1] + scale * (self.ty - center[1]) + shift[1],
+        )
+
+
+@dataclass
+class ShapeAnnotation:
+    cls: str
+    box: tuple[float, float, float, float]
+    tag: str = ""
+
+
+@dataclass
+class Rendered:
+    """The image, its boundary map and its annotations (image pixel coordinates)."""
+
+    image: Image.Image
+    boundary: Image.Image
+    shapes: list[ShapeAnnotation]
+    junctions: list[Junction]
+    texts: list[PlacedText]
+    dropped: list[str] = field(default_factory=list)  # labels that found no free place
+    transform: Similarity = field(default_factory=Similarity)
+
+    def annotations(self, boundary: str = "@edge") -> dict[str, Any]:
+        """The INTERFACES.md annotation dict (``boundary`` is the edge image's reference)."""
+        return {
+            "shapes": [{"cls": s.cls, "box": [round(v, 2) for v in s.box]} for s in self.shapes],
+            "junctions": [
+                {"xy": [round(j.xy[0], 2), round(j.xy[1], 2)], "angles": j.angles} for j in self.junctions
+            ],
+            "texts": [{"box": list(t.box), "text": t.text} for t in self.texts],
+            "boundary": boundary,
+        }
+
+    def text_box(self, text: str) -> tuple[int, int, int, int] | None:
+        """The box of the first drawn label with this string (None if not drawn)."""
+        return next((t.box for t in self.texts if t.text == text), None)
+
+
+# === geometry mapping ===
+def _content_points(dl: DrawList) -> list[Pt]:
+    pts: list[Pt] = []
+    for s in dl.strokes:
+        if not s.infinite:
+            pts += s.points
+    for f in dl.fills:
+        pts += f.points
+    for d in dl.dots:
+        pts.append(d.center)
+    for sh in dl.shapes:
+        pts += sh.points
+    return pts
+
+
+def fit_transform(
+    dl: DrawList,
+    scene: Scene,
+    style: Style,
+    fixed_boxes: Sequence[tuple[Pt, float, float, float, float]] = (),
+) -> Similarity:
+    """Logical canvas -> image, with the style's rotation/scale/shift, kept inside the margins.
+
+    ``fixed_boxes``: (logical anchor, left, top, right, bottom) pixel extents of fixed labels around
+    their anchors; they must fit in the image too (their size does not scale with the geometry)."""
+    w, h = style.width, style.height
+    s0 = min(w / scene.width, h / scene.height)
+    base = Similarity(s0, 0.0, w / 2 - s0 * scene.width / 2, h / 2 - s0 * scene.height / 2)
+    limit = scene.rotation_limit
+    th = math.radians(max(-limit, min(limit, style.rotation_deg)))
+    center = (w / 2, h / 2)
+    rot = Similarity(math.cos(th), math.sin(th), 0.0, 0.0)
+    # rotate about the image centre: T = R (base(p) - c) + c, then scale about c, then shift
+    t = Similarity(
+        rot.a * base.a, rot.b * base.a,
+        rot.a * (base.tx - center[0]) + rot.b * (base.ty - center[1]) + center[0],
+        -rot.b * (base.tx - center[0]) + rot.a * (base.ty - center[1]) + center[1],
+    ).then(style.scale, center, style.shift)  # fmt: skip
+    pts = _content_points(dl)
+    if not pts and not fixed_boxes:
+        return t
+    pad = style.margin + style.line_width + max((d.radius for d in dl.dots), default=0.0)
+    for _ in range(6):
+        mapped = [t(p) for p in pts]
+        lo_x = [p[0] - pad for p in mapped] + [t(a)[0] - left - 2 for a, left, _, _, _ in fixed_boxes]
+        hi_x = [p[0] + pad for p in mapped] + [t(a)[0] + right + 2 for a, _, _, right, _ in fixed_boxes]
+        lo_y = [p[1] - pad for p in mapped] + [t(a)[1] - top - 2 for a, _, top, _, _ in fixed_boxes]
+        hi_y = [p[1] + pad for p in mapped] + [t(a)[1] + bottom + 2 for a, _, _, _, bottom in fixed_boxes]
+        x0, x1, y0, y1 = min(lo_x), max(hi_x), min(lo_y), max(hi_y)
+        f = min(1.0, w / max(x1 - x0, 1e-6), h / max(y1 - y0, 1e-6))
+        if f >= 0.999:
+            break
+        # labels do not shrink with the geometry: shrink a little more than the overall ratio
+        t = t.then(max(0.5, f - 0.01), ((x0 + x1) / 2, (y0 + y1) / 2))
+    dx = max(0.0, -x0) - max(0.0, x1 - w)
+    dy = max(0.0, -y0) - max(0.0, y1 - h)
+    return Similarity(t.a, t.b, t.tx + dx, t.ty + dy)
+
+
+def clip_infinite(a: Pt, b: Pt, kind: str, w: float, h: float, inset: float) -> list[Pt] | None:
+    """The part of line ab (``kind="line"``) or ray a->b (``"ray"``) inside the inset image rectangle."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    t0, t1 = (-math.inf if kind == "line" else 0.0), math.inf
+    for p, q in ((-dx, a[0] - inset), (dx, w - inset - a[0]), (-dy, a[1] - inset), (dy, h - inset - a[1])):
+        if abs(p) < 1e-12:
+            if q < 0:
+                return None
+            continue
+        r = q / p
+        if p < 0:
+            t0 = max(t0, r)
+        else:
+            t1 = min(t1, r)
+    if t0 >= t1 or math.isinf(t0) or math.isinf(t1):
+        return None
+    return [(a[0] + t0 * dx, a[1] + t0 * dy), (a[0] + t1 * dx, a[1] + t1 * dy)]
+
+
+def _map_strokes(dl: DrawList, t: Similarity, style: Style) -> list[Stroke]:
+    out = []
+    for s in dl.strokes:
+        pts = [t(p) for p in s.points]
+        if s.infinite:
+            clipped = clip_infinite(pts[0], pts[1], s.infinite, style.width, style.height, 2.0 + s.width / 2)
+            if clipped is None:
+                s.points = []
+                continue
+            pts = clipped
+        s.points = pts  # the shape boxes of lines/rays read the clipped points
+        out.append(s)
+    return out
+
+
+def render(scene: Scene, style: Style | None = None, hide_roles: Sequence[str] = ()) -> Rendered:
+    """Draw ``scene`` with ``style`` (default: ``Style.clean()``). Elements and labels whose role is in
+    ``hide_roles`` are left out. Pure function of its arguments."""
+    style = style or Style.clean()
+    dl = scene.compile(style, hide_roles)
+    masks = [
+        text_mask(req.font or style.font, max(6, round(style.font_px * req.size_scale)), req.text)
+        for req in dl.labels
+    ]
+    fixed = [
+        (req.anchor, req.align[0] * m.width, req.align[1] * m.height, (1 - req.align[0]) * m.width,
+         (1 - req.align[1]) * m.height)
+        for req, m in zip(dl.labels, masks, strict=True)
+        if req.mode == "fixed"
+    ]  # fmt: skip
+    t = fit_transform(dl, scene, style, fixed)
+    for f in dl.fills:
+        f.points = [t(p) for p in f.points]
+    for d in dl.dots:
+        d.center = t(d.center)
+    shape_pts = [[t(p) for p in sh.points] for sh in dl.shapes]
+    strokes = _map_strokes(dl, t, style)
+    img, edge_img, fill_img = draw_geometry(dl, strokes, style)
+    stroke_set = StrokeSet(strokes)
+    junctions = stroke_set.junctions(style.width, style.height)
+    # shapes
+    shapes = []
+    for sh, pts in zip(dl.shapes, shape_pts, strict=True):
+        if sh.stroke is not None:
+            pts = list(sh.stroke.points)
+        if not pts:
+            continue
+        x0 = max(0.0, min(p[0] for p in pts) - sh.pad)
+        y0 = max(0.0, min(p[1] for p in pts) - sh.pad)
+        x1 = min(float(style.width), max(p[0] for p in pts) + sh.pad)
+        y1 = min(float(style.height), max(p[1] for p in pts) + sh.pad)
+        if x1 > x0 and y1 > y0:
+            shapes.append(ShapeAnnotation(sh.cls, (x0, y0, x1, y1), sh.tag))
+    # labels
+    # labels avoid stroke ink, and filled regions unless they belong there
+    placer = Placer(np.asarray(edge_img), None if fill_img is None else np.asarray(fill_img))
+    order = sorted(range(len(dl.labels)), key=lambda i: -dl.labels[i].priority)
+    texts, dropped = [], []
+    for i in order:
+        req, mask = dl.labels[i], masks[i]
+        anchor = t(req.anchor)
+        cands = [(t(c), t.vector(u) if u is not None else None) for c, u in req.candidates]
+        branches = stroke_set.branches_at(anchor) if req.mode == "point" else []
+        lab = ImageLabel(
+            req.text,
+            mask,
+            req.mode,
+            anchor,
+            cands,
+            req.align,
+            req.gap,
+            req.color,
+            req.role,
+            req.tag,
+            branches,
+            req.on_fill,
+        )
+        placed = placer.place(lab)
+        if placed is None:
+            dropped.append(req.text)
+            continue
+        texts.append(placed)
+        img.paste(placed.color, placed.box, placed.mask.mask)
+    return Rendered(degrade(img, style), edge_img, shapes, junctions, texts, dropped, t)

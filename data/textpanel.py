@@ -1,0 +1,80 @@
+"""Question text drawn into a diagram image (MathVerse's "Vision Only" and "Vision Dominant" images).
+
+:func:`compose_with_text` renders a scene into the middle band of a square image and draws wrapped
+text lines above it (the question) and below it (the options), in the style's font and ink, at
+about 75% of its label size. The result carries the same annotations as a plain render: the diagram's
+shapes and texts moved into place, plus one text box per drawn line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PIL import Image
+
+from svemath.data.fonts import load_font, text_mask
+from svemath.data.render import render
+from svemath.data.style import Style
+
+PAD = 6
+MIN_FONT = 9
+
+
+def wrap(text: str, font_key: str, size: int, width: int) -> list[str]:
+    """Greedy word wrap of ``text`` (newlines kept) into lines at most ``width`` px wide."""
+    font = load_font(font_key, size)
+    lines: list[str] = []
+    for para in text.split("\n"):
+        line = ""
+        for word in para.split():
+            trial = f"{line} {word}" if line else word
+            if line and font.getlength(trial) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = trial
+        if line:
+            lines.append(line)
+    return lines
+
+
+def compose_with_text(
+    scene: Any,
+    style: Style,
+    top: str = "",
+    bottom: Sequence[str] = (),
+    hide_roles: Sequence[str] = (),
+    max_text_frac: float = 0.5,
+) -> tuple[Image.Image, dict[str, Any]]:
+    """The scene drawn between ``top`` (wrapped) and the ``bottom`` lines; (image, lite annotations)."""
+    w, h = style.width, style.height
+    size = max(MIN_FONT, round(style.font_px * 0.75))
+    font_key = style.font
+    while True:
+        top_lines = wrap(top, font_key, size, w - 2 * PAD) if top.strip() else []
+        bottom_lines = [ln for b in bottom for ln in wrap(b, font_key, size, w - 2 * PAD)]
+        line_h = round(size * 1.3)
+        top_h = len(top_lines) * line_h + (PAD if top_lines else 0)
+        bottom_h = len(bottom_lines) * line_h + (PAD if bottom_lines else 0)
+        if top_h + bottom_h <= max_text_frac * h or size <= MIN_FONT:
+            break
+        size -= 1
+    diagram_h = max(32, h - top_h - bottom_h)
+    out = render(scene, style.with_size(w, diagram_h), hide_roles)
+    canvas = Image.new("RGB", (w, h), style.background)
+    canvas.paste(out.image, (0, top_h))
+    ann = out.annotations()
+    shapes = [{"cls": s["cls"], "box": [s["box"][0], s["box"][1] + top_h, s["box"][2], s["box"][3] + top_h]}
+              for s in ann["shapes"]]  # fmt: skip
+    texts = [{"text": t["text"], "box": [t["box"][0], t["box"][1] + top_h, t["box"][2], t["box"][3] + top_h]}
+             for t in ann["texts"]]  # fmt: skip
+    ascent = load_font(font_key, size).getmetrics()[0]
+    for k, line in enumerate(top_lines + bottom_lines):
+        y = PAD // 2 + k * line_h if k < len(top_lines) else top_h + diagram_h + PAD // 2 + (k - len(top_lines)) * line_h
+        tm = text_mask(font_key, size, line)
+        x0, y0 = PAD + tm.dx, y + ascent + tm.dy
+        x0, y0 = max(0, min(x0, w - tm.width)), max(0, min(y0, h - tm.height))
+        canvas.paste(style.text_color, (x0, y0, x0 + tm.width, y0 + tm.height), tm.mask)
+        texts.append({"text": line, "box": [x0, y0, x0 + tm.width, y0 + tm.height]})
+    return canvas, {"shapes": shapes, "texts": texts}

@@ -1,0 +1,168 @@
+"""``svemath eval {run,score,list}``: the two-phase evaluation from the command line.
+
+``svemath eval run --model DIR|default|oracle --bench B --data PATH --out OUT [--limit N] [--batch-size K]
+[--prompt official|plain] [--max-new-tokens N] [--do-sample --temperature T --top-p P] [--seed S]
+[--repeats K] [--bon N --prm DIR]`` generates into ``OUT/predictions.jsonl`` (resumable) and scores it.
+
+``svemath eval score --bench B --data PATH --predictions FILE --out OUT`` scores predictions from any model.
+
+No torch import at module level: the model loads only inside ``run`` and only if something is left to
+generate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from svemath.errors import ConfigError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "eval", help="evaluate a model on DynaMath / MathVerse / MathVista (real or synthetic)"
+    )
+    esub = parser.add_subparsers(dest="eval_command", metavar="{run,score,list}")
+    esub.required = True
+
+    run = esub.add_parser("run", help="generate predictions (resumable), then score them")
+    run.add_argument(
+        "--model", required=True, help="checkpoint folder, 'default' (shipped model) or 'oracle' (self-check)"
+    )
+    _common(run)
+    run.add_argument(
+        "--out", required=True, type=Path, help="output folder (predictions.jsonl, metrics.json, ...)"
+    )
+    run.add_argument("--batch-size", type=int, default=8)
+    run.add_argument("--max-new-tokens", type=int, default=512)
+    run.add_argument("--do-sample", action="store_true", help="sample instead of greedy decoding")
+    run.add_argument("--temperature", type=float, default=0.0)
+    run.add_argument("--top-p", type=float, default=1.0)
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--repeats", type=int, default=1, help="generations per item (repetition consistency)")
+    run.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+    run.add_argument("--bon", type=int, default=None, help="PRM-guided best-of-N (needs --prm)")
+    run.add_argument("--prm", default=None, help="PRM checkpoint folder for --bon")
+    run.add_argument("--no-progress", action="store_true")
+    run.set_defaults(func=cmd_run)
+
+    score = esub.add_parser("score", help="score a predictions.jsonl from any model")
+    _common(score)
+    score.add_argument(
+        "--predictions", required=True, type=Path, help="predictions JSONL ({'id', 'response'} lines)"
+    )
+    score.add_argument("--out", required=True, type=Path)
+    score.set_defaults(func=cmd_score)
+
+    ls = esub.add_parser("list", help="list the registered benchmarks")
+    ls.set_defaults(func=cmd_list)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bench", required=True, help="dynamath | mathverse | mathvista | synth-dynamath | ...")
+    p.add_argument(
+        "--data", type=Path, default=None, help="benchmark folder (published layout) or dataset folder"
+    )
+    p.add_argument("--limit", type=int, default=None, help="only the first N items (in load order)")
+    p.add_argument(
+        "--prompt", default="official", help="prompt style: official | plain (mathverse also: cot)"
+    )
+    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the 95%% CIs (0: none)")
+    p.add_argument("--bootstrap-seed", type=int, default=0)
+    p.add_argument("--no-plots", action="store_true")
+
+
+def _load(args: argparse.Namespace) -> tuple[Any, list[Any]]:
+    from svemath.eval.base import get_benchmark
+
+    bench = get_benchmark(args.bench)
+    bench.check_style(args.prompt)
+    if args.data is None:
+        raise ConfigError(
+            f"--data is required for {args.bench!r}: the published benchmark folder, or for synth-* a "
+            f"dataset folder from 'svemath data generate --suite {args.bench} ...' (nothing is downloaded "
+            "or generated here)"
+        )
+    examples = bench.load(args.data)
+    if args.limit is not None:
+        if args.limit < 1:
+            raise ConfigError(f"--limit must be >= 1, got {args.limit}")
+        examples = examples[: args.limit]
+    if not examples:
+        raise ConfigError(f"{args.data}: no items to evaluate")
+    return bench, examples
+
+
+def _summary(metrics: dict[str, Any], out: Path) -> None:
+    head = metrics["headline"]
+    parts = []
+    for mode in ("official", "robust"):
+        nums = ", ".join(f"{k} {100 * v:.1f}%" for k, v in head[mode].items() if isinstance(v, float))
+        parts.append(f"  {mode:8s}: {nums}")
+    counts = metrics["failures"]["counts"]
+    print(f"{metrics['benchmark']} ({metrics['scorer']}): {metrics['n_examples']} items")
+    print("\n".join(parts))
+    if counts:
+        print("  failures: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    print(f"  wrote {out / 'metrics.json'}, {out / 'report.md'}")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from svemath.eval.predictor import GenerationSettings, build_predictor, model_info
+    from svemath.eval.runner import generate_predictions
+    from svemath.eval.score import score_to_dir
+    from svemath.fileio import write_json
+
+    bench, examples = _load(args)
+    settings = GenerationSettings(
+        max_new_tokens=args.max_new_tokens, do_sample=args.do_sample, temperature=args.temperature,
+        top_p=args.top_p, seed=args.seed, batch_size=args.batch_size, repeats=args.repeats,
+    ).validate()  # fmt: skip
+    info = model_info(args.model)
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_json(args.out / "run.json", {
+        "benchmark": bench.name, "data": str(args.data), "limit": args.limit, "prompt_style": args.prompt,
+        "model": info, "generation": settings.to_dict(), "bon": args.bon, "prm": args.prm,
+    })  # fmt: skip
+
+    def factory():
+        return build_predictor(args.model, settings, bench=bench, style=args.prompt, device=args.device,
+                               bon=args.bon, prm=args.prm)  # fmt: skip
+
+    stats = generate_predictions(bench, examples, factory, args.out / "predictions.jsonl", style=args.prompt,
+                                 settings=settings, model=info, progress=not args.no_progress)  # fmt: skip
+    metrics = score_to_dir(bench, examples, args.out / "predictions.jsonl", args.out, data_path=args.data,
+                           default_style=args.prompt, n_boot=args.n_boot, seed=args.bootstrap_seed,
+                           generation_stats=stats, plots=not args.no_plots)  # fmt: skip
+    print(f"generated {stats['generated']} (skipped {stats['already_done']} already done, "
+          f"{stats['errors']} errors)"
+          + (f" at {stats['samples_per_s']} samples/s" if stats.get("samples_per_s") else ""))  # fmt: skip
+    _summary(metrics, args.out)
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from svemath.errors import DataFormatError
+    from svemath.eval.score import score_to_dir
+
+    bench, examples = _load(args)
+    if not args.predictions.is_file():
+        raise DataFormatError(f"predictions file not found: {args.predictions}")
+    metrics = score_to_dir(bench, examples, args.predictions, args.out, data_path=args.data,
+                           default_style=args.prompt, n_boot=args.n_boot, seed=args.bootstrap_seed,
+                           plots=not args.no_plots)  # fmt: skip
+    _summary(metrics, args.out)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from svemath.eval.base import benchmark_names, get_benchmark
+
+    rows = []
+    for name in benchmark_names():
+        b = get_benchmark(name)
+        rows.append({"name": name, "scorer": b.scorer, "prompt_styles": list(b.prompt_styles)})
+    print(json.dumps(rows, indent=2))
+    return 0

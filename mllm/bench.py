@@ -1,0 +1,190 @@
+"""``svemath bench generate --out FILE.json``: generation and forward-pass speed of the model.
+
+Measured in one run, on one randomly initialised model (``--preset``, default ``tiny``):
+
+- tokens/s of batched generation (``--batch-size`` prompts at once, KV cache, left padding) against a
+  one-by-one loop over the same prompts (target >= 5x); every prompt generates exactly ``--new-tokens``
+  tokens (``min_new_tokens``), so both sides produce the same number of tokens;
+- forward time of the SVE model against the CLIP-only model (``geoglip=None``, same LLM and batch;
+  target <= 1.3x), from pixels and from cached tower features (``encode_images``);
+- peak memory: process RSS (``resource``) and ``torch.cuda.max_memory_allocated`` on a GPU;
+- parameter counts of every preset (meta device).
+
+Each timing is the median of ``--repeats`` runs after one warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import time
+from typing import Any
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--preset", default="tiny", help="model preset to time (default: tiny)")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--new-tokens", type=int, default=32, help="tokens generated per prompt")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--device", default=None, help="cpu | cuda (default: cuda if available)")
+    parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    parser.add_argument("--no-presets", action="store_true", help="skip the per-preset parameter counts")
+
+
+def _median_time(fn, repeats: int, sync) -> float:
+    fn()  # warm-up
+    sync()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _peak_rss_mb() -> float:
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb / 1024 if sys.platform != "darwin" else kb / 2**20
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    import torch
+    from tqdm import tqdm
+
+    from svemath.mllm.generation import generation_kwargs
+    from svemath.mllm.presets import build_meta_model, build_model, preset_names
+    from svemath.mllm.testing import diagram
+    from svemath.mllm.trainable import count_parameters
+
+    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    dtype = torch.bfloat16 if args.dtype == "bfloat16" else torch.float32
+
+    def sync() -> None:
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+
+    progress = tqdm(total=5, desc="bench generate", unit="step")
+    torch.manual_seed(0)
+    sve, processor = build_model(args.preset, text={"initializer_range": 0.2})
+    torch.manual_seed(0)
+    clip_only, clip_processor = build_model(args.preset, geoglip=None, tokenizer=processor.tokenizer,
+                                            text={"initializer_range": 0.2})  # fmt: skip
+    sve, clip_only = sve.to(device, dtype).eval(), clip_only.to(device, dtype).eval()
+    progress.update()
+
+    n = args.batch_size
+    images = [diagram(k) for k in range(n)]
+    prompts = [f"Figure {k}: how many circles are there, and what is {k} + {2 * k}?" for k in range(n)]
+    gen = generation_kwargs(processor, max_new_tokens=args.new_tokens, do_sample=False, temperature=1.0, top_p=1.0)
+    gen["min_new_tokens"] = args.new_tokens
+
+    def inputs(proc, rows):
+        batch = proc(prompts=[prompts[i] for i in rows], images=[images[i] for i in rows])
+        return {k: v.to(device) for k, v in batch.items()}
+
+    batch_all = inputs(processor, range(n))
+    singles = [inputs(processor, [i]) for i in range(n)]
+
+    @torch.inference_mode()
+    def gen_batched() -> None:
+        sve.generate(**batch_all, **gen)
+
+    @torch.inference_mode()
+    def gen_loop() -> None:
+        for one in singles:
+            sve.generate(**one, **gen)
+
+    tokens = n * args.new_tokens
+    t_batched = _median_time(gen_batched, args.repeats, sync)
+    progress.update()
+    t_loop = _median_time(gen_loop, args.repeats, sync)
+    progress.update()
+
+    train = processor(
+        conversations=[[{"from": "human", "value": p}, {"from": "gpt", "value": f"There are {k % 4 + 1} circles."}]
+                       for k, p in enumerate(prompts)],
+        images=images,
+    )  # fmt: skip
+    train_sve = {k: v.to(device) for k, v in train.items()}
+    train_clip = {k: v.to(device) for k, v in clip_processor(conversations=[
+        [{"from": "human", "value": p}, {"from": "gpt", "value": f"There are {k % 4 + 1} circles."}]
+        for k, p in enumerate(prompts)], images=images).items()}  # fmt: skip
+    with torch.inference_mode():
+        cached = sve.encode_images(train_sve["pixel_values"], train_sve["geo_pixel_values"])
+    cached_inputs = {k: v for k, v in train_sve.items() if k not in ("pixel_values", "geo_pixel_values")}
+
+    def forward(model, batch):
+        @torch.inference_mode()
+        def step() -> None:
+            model(**batch)
+
+        return step
+
+    def forward_cached() -> None:
+        with torch.inference_mode():
+            sve(**cached_inputs, image_features=cached)
+
+    t_sve = _median_time(forward(sve, train_sve), args.repeats, sync)
+    t_clip = _median_time(forward(clip_only, train_clip), args.repeats, sync)
+    t_cached = _median_time(forward_cached, args.repeats, sync)
+    progress.update()
+
+    presets = {}
+    if not args.no_presets:
+        for name in preset_names():
+            presets[name] = {k: v["total"] for k, v in count_parameters(build_meta_model(name)).items()}
+    progress.update()
+    progress.close()
+
+    memory = {"peak_rss_mb": round(_peak_rss_mb(), 1)}
+    if device.type == "cuda":
+        memory["cuda_max_allocated_mb"] = round(torch.cuda.max_memory_allocated(device) / 2**20, 1)
+    speedup = t_loop / t_batched
+    ratio = t_sve / t_clip
+    result = {
+        "device": str(device),
+        "dtype": args.dtype,
+        "threads": torch.get_num_threads(),
+        "preset": args.preset,
+        "batch_size": n,
+        "new_tokens": args.new_tokens,
+        "repeats": args.repeats,
+        "prompt_tokens": int(batch_all["input_ids"].shape[1]),
+        "num_image_tokens": sve.config.num_image_tokens,
+        "generation": {
+            "batched_s": round(t_batched, 4),
+            "loop_s": round(t_loop, 4),
+            "batched_tokens_per_s": round(tokens / t_batched, 1),
+            "loop_tokens_per_s": round(tokens / t_loop, 1),
+            "speedup": round(speedup, 2),
+            "target_speedup": 5.0,
+        },
+        "forward": {
+            "sve_s": round(t_sve, 4),
+            "clip_only_s": round(t_clip, 4),
+            "sve_cached_features_s": round(t_cached, 4),
+            "sve_over_clip_only": round(ratio, 3),
+            "cached_over_clip_only": round(t_cached / t_clip, 3),
+            "target_ratio": 1.3,
+            "sequence_length": int(train_sve["input_ids"].shape[1]),
+        },
+        "memory": memory,
+        "parameters": {
+            "sve": count_parameters(sve),
+            "clip_only": count_parameters(clip_only),
+            "presets": presets,
+        },
+    }
+    result["summary"] = {
+        "batched_tokens_per_s": result["generation"]["batched_tokens_per_s"],
+        "loop_tokens_per_s": result["generation"]["loop_tokens_per_s"],
+        "generation_speedup": result["generation"]["speedup"],
+        "sve_over_clip_only_forward": result["forward"]["sve_over_clip_only"],
+        "cached_over_clip_only_forward": result["forward"]["cached_over_clip_only"],
+        "peak_rss_mb": memory["peak_rss_mb"],
+        "device": str(device),
+    }
+    return result

@@ -1,0 +1,153 @@
+"""The SVE-Math model: loss and gradients, splicing at <image> tokens, errors, CLIP-only, cached features,
+frozen towers and trainable sets."""
+
+import pytest
+import torch
+
+from svemath.errors import ConfigError, ShapeError
+from svemath.mllm.testing import diagram, tiny_test_model
+from svemath.mllm.trainable import count_parameters, set_trainable
+
+CONVS = [
+    [{"from": "human", "value": "<image>\nHow many circles?"}, {"from": "gpt", "value": "There are 2 circles."}],
+    [{"from": "human", "value": "What is 12 + 30?"}, {"from": "gpt", "value": "12 + 30 = 42"}],
+    [{"from": "human", "value": "Find the tallest bar.<image>"}, {"from": "gpt", "value": "Bar C, 35."}],
+]
+IMAGES = [diagram(0), None, diagram(2)]
+
+
+@pytest.fixture(scope="module")
+def sve():
+    return tiny_test_model(geoglip=True)
+
+
+@pytest.fixture(scope="module")
+def batch(sve):
+    return sve[1](conversations=CONVS, images=IMAGES)
+
+
+def test_forward_loss_and_backward(sve, batch):
+    model, _ = sve
+    model.train()
+    try:
+        out = model(**batch)
+        assert torch.isfinite(out.loss) and out.logits.shape[:2] == batch["input_ids"].shape
+        assert out.gates.shape == (2, 4) and out.image_hidden_states.shape[:2] == (2, model.config.num_image_tokens)
+        out.loss.backward()
+        grads = {n: p.grad for n, p in model.named_parameters() if p.grad is not None}
+        assert any(n.startswith("projector.") for n in grads)
+        assert any(n.startswith("router.") for n in grads)
+        assert any(n.startswith("language_model.") for n in grads)
+        assert not any(n.startswith(("clip.", "geoglip.")) for n in grads)  # frozen towers
+        assert all(torch.isfinite(g).all() for g in grads.values())
+    finally:
+        model.zero_grad(set_to_none=True)
+        model.eval()
+
+
+def test_frozen_towers_stay_in_eval_mode(sve):
+    model, _ = sve
+    model.train()
+    try:
+        assert model.projector.training and model.language_model.training and model.router.training
+        assert not model.clip.training and not model.geoglip.training
+        assert not any(m.training for m in model.geoglip.modules())
+    finally:
+        model.eval()
+
+
+def test_image_features_land_exactly_at_image_tokens(sve, batch):
+    model, processor = sve
+    seen = {}
+
+    def grab(module, args, kwargs):
+        seen["embeds"] = kwargs["inputs_embeds"].detach().clone()
+
+    handle = model.language_model.register_forward_pre_hook(grab, with_kwargs=True)
+    try:
+        with torch.no_grad():
+            out = model(**batch)
+    finally:
+        handle.remove()
+    embeds, ids = seen["embeds"], batch["input_ids"]
+    mask = ids == processor.image_token_id
+    assert mask.sum() == 2 * model.config.num_image_tokens and mask[1].sum() == 0
+    image_vectors = out.image_hidden_states.reshape(-1, embeds.shape[-1])
+    assert torch.equal(embeds[mask], image_vectors)  # in order: image 0 then image 1
+    table = model.get_input_embeddings().weight
+    assert torch.equal(embeds[~mask], table[ids[~mask]])  # text positions untouched
+
+
+def test_count_mismatch_raises_with_both_numbers(sve, batch):
+    model, _ = sve
+    ids = batch["input_ids"].clone()
+    first = int((ids[0] == model.config.image_token_id).nonzero()[0])
+    ids[0, first] = model.config.pad_token_id if hasattr(model.config, "pad_token_id") else 0
+    n = model.config.num_image_tokens
+    with torch.no_grad(), pytest.raises(ShapeError, match=rf"{2 * n - 1} <image> tokens.*{2 * n} image feature"):
+        model(**{**batch, "input_ids": ids})
+    with torch.no_grad(), pytest.raises(ShapeError, match="no pixel_values"):
+        model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+    with torch.no_grad(), pytest.raises(ShapeError, match="geo_pixel_values"):
+        model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], pixel_values=batch["pixel_values"])
+
+
+def test_cached_features_give_the_same_logits(sve, batch):
+    model, _ = sve
+    with torch.no_grad():
+        feats = model.encode_images(batch["pixel_values"], batch["geo_pixel_values"])
+        assert sorted(feats) == ["clip", "level_0", "level_1", "level_2", "level_3"]
+        grid = model.clip.grid_size
+        assert all(f.shape[:2] == (2, grid * grid) for f in feats.values())
+        from_pixels = model(**batch)
+        text_only = {k: v for k, v in batch.items() if k not in ("pixel_values", "geo_pixel_values")}
+        from_cache = model(**text_only, image_features=feats)
+    assert torch.equal(from_pixels.logits, from_cache.logits)
+    assert torch.equal(from_pixels.gates, from_cache.gates)
+    with pytest.raises(ShapeError, match="missing"):
+        model(**text_only, image_features={"clip": feats["clip"]})
+
+
+def test_clip_only_baseline():
+    model, processor = tiny_test_model(geoglip=False)
+    assert model.geoglip is None and model.router is None and processor.geoglip is None
+    batch = processor(conversations=CONVS, images=IMAGES)
+    assert "geo_pixel_values" not in batch
+    out = model(**batch)
+    assert torch.isfinite(out.loss) and out.gates is None
+    feats = model.encode_images(batch["pixel_values"])
+    assert list(feats) == ["clip"]
+    assert model.config.num_image_tokens == (model.clip.grid_size // 2) ** 2  # 2x2 merge, channel = 1 grid
+
+
+def test_set_trainable_and_counts(sve):
+    model, _ = sve
+    try:
+        counts = set_trainable(model, ["projector", "router"])
+        assert counts["language_model"]["trainable"] == 0 and counts["projector"]["frozen"] == 0
+        assert counts["clip"]["trainable"] == 0 and counts["router"]["trainable"] == counts["router"]["total"]
+        counts = set_trainable(model, ["llm", "projector", "router", "geoglip"])
+        assert counts["geoglip"]["trainable"] == counts["geoglip"]["total"] > 0
+        model.train()
+        assert model.geoglip.training  # unfrozen towers follow train()/eval() again
+        total = sum(p.numel() for p in model.parameters())
+        assert counts["all"]["total"] == total
+        with pytest.raises(ConfigError, match="unknown module"):
+            set_trainable(model, ["decoder"])
+    finally:
+        set_trainable(model, ["projector", "router", "language_model"])
+        model.eval()
+    assert not model.geoglip.training
+
+
+def test_parameter_count_keys(sve):
+    counts = count_parameters(sve[0])
+    assert set(counts) == {"clip", "geoglip", "router", "projector", "language_model", "all"}
+    assert counts["all"]["total"] == sum(c["total"] for k, c in counts.items() if k != "all")
+
+
+def test_embeddings_are_never_shrunk(sve):
+    model, processor = sve
+    rows = model.get_input_embeddings().weight.shape[0]
+    assert rows >= len(processor.tokenizer) and rows % 64 == 0
+    assert model.config.text_config.vocab_size == rows

@@ -1,0 +1,171 @@
+"""GeoGLIP: levels and strides, frozen behaviour, heads overfitting synthetic diagrams, open-vocabulary
+scoring, perception output, safetensors round trip, real-size construction."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+from safetensors.torch import load_model, save_model
+
+from svemath.errors import ConfigError, ShapeError
+from svemath.vision.config import ReaderConfig, geoglip_config
+from svemath.vision.geoglip import GeoGLIP
+from svemath.vision.synthetic import draw_scene
+from svemath.vision.transforms import preprocess
+
+SIZE = 128
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """One intra-op thread: on a shared 2-core machine two threads are 10-50x slower under load."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+
+def small_config():
+    cfg = geoglip_config("tiny")
+    return dataclasses.replace(
+        cfg, image_size=SIZE, fpn_channels=32, reader=ReaderConfig(hidden=64, roi_size=(4, 12))
+    )
+
+
+def batch(model: GeoGLIP, seeds=(0, 1)):
+    xs, targets = [], []
+    for seed in seeds:
+        img, anno, edge = draw_scene(seed, 160, 150, font_size=11)  # non-square: exercises the mapping
+        x, scale, offset = preprocess(img, model.cfg)
+        xs.append(x)
+        targets.append(model.targets_from_annotations(anno, scale, offset, boundary=edge))
+    return torch.stack(xs), targets
+
+
+@pytest.fixture(scope="module")
+def model() -> GeoGLIP:
+    torch.manual_seed(0)
+    return GeoGLIP(small_config())
+
+
+def test_levels_strides_and_mllm_order(model):
+    feats = model(torch.randn(2, 3, SIZE, SIZE))
+    for name, stride in [("p3", 8), ("p4", 16), ("p5", 32), ("p6", 64), ("p7", 128), ("b3", 8), ("c2", 4)]:
+        t = getattr(feats, name)
+        assert t.shape == (2, 32, SIZE // stride, SIZE // stride), name
+    levels = model.mllm_levels(feats)
+    assert [lv.shape[-1] for lv in levels] == [1, 2, 4, 16]
+    assert levels[0] is feats.p7 and levels[-1] is feats.b3
+    assert model.level_dims == [32] * 4
+
+
+def test_head_output_shapes(model):
+    feats = model(torch.randn(2, 3, SIZE, SIZE))
+    out = model.head_outputs(feats)
+    p = 16 * 16 + 8 * 8 + 4 * 4
+    k = len(model.cfg.shape_classes)
+    assert out["shape_cls"].shape == (2, p, k) and out["shape_deltas"].shape == (2, p, 4)
+    assert out["text_cls"].shape == (2, p, 1) and out["text_ctr"].shape == (2, p)
+    assert out["junction_heatmap"].shape == (2, 16, 16) and out["junction_bins"].shape == (2, 24, 16, 16)
+    assert out["boundary"].shape == (2, SIZE // 2, SIZE // 2)
+    rois = torch.tensor([[0, 10.0, 10.0, 40.0, 22.0], [1, 0.0, 0.0, 20.0, 20.0]])
+    assert model.read(feats, rois).shape == (2, 13, model.charset.num_classes)
+
+
+def test_frozen_geoglip_stays_in_eval_and_keeps_bn_statistics():
+    torch.manual_seed(0)
+    m = GeoGLIP(small_config()).freeze()
+    bn = next(mod for mod in m.backbone.modules() if isinstance(mod, torch.nn.BatchNorm2d))
+    before = bn.running_mean.clone()
+    parent = torch.nn.ModuleDict({"geo": m, "head": torch.nn.Linear(2, 2)})
+    parent.train()
+    assert parent["head"].training and not any(mod.training for mod in m.modules())
+    assert not any(p.requires_grad for p in m.parameters())
+    feats = m(torch.randn(2, 3, SIZE, SIZE) * 3 + 1)
+    assert torch.equal(bn.running_mean, before) and not feats.b3.requires_grad
+
+
+def test_each_head_loss_decreases_when_overfitting():
+    torch.manual_seed(0)
+    m = GeoGLIP(small_config())
+    x, targets = batch(m)
+    assert all(len(t.text_strings) == 3 and t.boundary is not None for t in targets)
+    opt = torch.optim.AdamW(m.parameters(), lr=3e-3, weight_decay=0.0)
+    m.train()
+    history = []
+    for _ in range(14):
+        out = m.losses(m.head_outputs(m(x)), targets)
+        opt.zero_grad()
+        out["loss"].backward()
+        opt.step()
+        history.append({k: float(v.detach()) for k, v in out.items()})
+    first, last = history[0], history[-1]
+    for key in first:
+        assert last[key] < first[key], (key, first[key], last[key])
+    for key in ("shape_cls", "text_cls", "junction_heatmap", "boundary_dice", "reading", "loss"):
+        assert last[key] < 0.7 * first[key], (key, first[key], last[key])
+
+
+def test_open_vocabulary_scoring_and_perception(model):
+    x = torch.randn(2, 3, SIZE, SIZE)
+    new_names = ["kite", "star"]  # not in the training vocabulary
+    with pytest.raises(ConfigError, match="no stored embedding"):
+        model.perceive(x, class_names=new_names)
+    emb = torch.nn.functional.normalize(torch.randn(2, model.cfg.detector.text_dim), dim=-1)
+    model.eval()
+    out = model.perceive(x, class_names=new_names, class_embeddings=emb, score_threshold=0.0, text_threshold=0.0)
+    assert len(out) == 2
+    p = out[0]
+    assert set(p.shape_names) <= set(new_names) and len(p.shape_names) == p.shape_boxes.shape[0] > 0
+    assert len(p.text_strings) == p.text_boxes.shape[0] > 0
+    assert p.boundary.shape == (SIZE, SIZE) and 0 <= float(p.boundary.min()) <= float(p.boundary.max()) <= 1
+    assert set(p.to_dict()) == {"shapes", "junctions", "texts"}
+    with pytest.raises(ShapeError):
+        model.perceive(x, class_names=["kite"], class_embeddings=emb)
+
+
+def test_text_embedding_mode_and_set_class_embeddings():
+    cfg = small_config()
+    cfg = dataclasses.replace(cfg, detector=dataclasses.replace(cfg.detector, class_embedding="text", text_dim=16))
+    m = GeoGLIP(cfg)
+    assert "class_table" in dict(m.named_buffers())
+    emb = torch.nn.functional.normalize(torch.randn(len(cfg.shape_classes), 16), dim=-1)
+    m.set_class_embeddings(emb)
+    torch.testing.assert_close(m.class_embeddings(["circle"]), emb[cfg.shape_classes.index("circle")][None])
+    with pytest.raises(ShapeError):
+        m.set_class_embeddings(emb[:3])
+
+
+def test_safetensors_round_trip(tmp_path, model):
+    path = tmp_path / "geoglip.safetensors"
+    save_model(model, str(path))
+    torch.manual_seed(123)
+    other = GeoGLIP(small_config())
+    load_model(other, str(path))
+    model.eval()
+    other.eval()
+    x = torch.randn(1, 3, SIZE, SIZE)
+    a, b = model(x), other(x)
+    torch.testing.assert_close(a.b3, b.b3)
+    torch.testing.assert_close(model.head_outputs(a)["boundary"], other.head_outputs(b)["boundary"])
+
+
+def test_bad_inputs(model):
+    with pytest.raises(ShapeError):
+        model(torch.randn(1, 3, 64, 96))
+    with pytest.raises(ConfigError, match="backbone"):
+        GeoGLIP(dataclasses.replace(small_config(), backbone="no_such_net"))
+    with pytest.raises(ConfigError, match="reader feature"):
+        GeoGLIP(dataclasses.replace(small_config(), fine_features=False))
+
+
+def test_real_config_on_meta_device():
+    cfg = geoglip_config("real")
+    with torch.device("meta"):
+        m = GeoGLIP(cfg)
+    swin = sum(p.numel() for p in m.backbone.parameters())
+    assert 27e6 < swin < 29e6 and m.nhwc
+    feats = m(torch.empty(1, 3, 1000, 1000, device="meta"))
+    assert [f.shape[-1] for f in m.mllm_levels(feats)] == [8, 16, 32, 125]

@@ -1,0 +1,257 @@
+"""Typed configs of the vision side (CLIP tower, GeoGLIP and its heads, feature router) and their presets.
+
+Each tower config carries what a processor needs to preprocess for it (``image_size``, ``mean``, ``std``,
+pad ``fill``; GeoGLIP also ``channel_order`` and ``pixel_scale`` for GLIP's BGR-255 convention). Presets:
+
+* ``tiny``: CPU-sized, trained from scratch (a 160 px / patch-16 ViT registered with open_clip as
+  ``svemath-tiny-vit`` with a byte-level text tower; a narrow timm ``resnet10t`` GeoGLIP at 256 px, FPN 64).
+* ``real``: ``ViT-L-14-336`` / ``openai`` and a Swin-T GeoGLIP at 1000 px with 256-channel FPN (the paper).
+* ``compat``: like ``real`` but with the reference's preprocessing (RGB data, BGR-255 statistics) and the
+  router's gate placed before the LayerNorm, for loading the released checkpoints.
+
+Convert with ``svemath.configs.to_dict`` / ``from_dict``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from svemath.errors import UnknownNameError
+
+OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
+OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+GLIP_BGR255_MEAN = (103.53, 116.28, 123.675)  # GLIP/maskrcnn constants, BGR order, 0..255 pixels
+GLIP_BGR255_STD = (57.375, 57.12, 58.395)
+WHITE = (255, 255, 255)
+
+TINY_CLIP_MODEL = "svemath-tiny-vit"
+
+# open_clip model config of the tiny preset (registered by svemath.vision.clip under TINY_CLIP_MODEL).
+TINY_CLIP_MODEL_CFG: dict[str, Any] = {
+    "embed_dim": 128,
+    "vision_cfg": {"image_size": 160, "layers": 4, "width": 128, "head_width": 32, "patch_size": 16},
+    "text_cfg": {"context_length": 64, "vocab_size": 259, "width": 128, "heads": 4, "layers": 4},
+}
+
+# Shape classes of the synthetic `primitives` suite (the detector's default vocabulary; any other name can
+# be queried at inference through its text embedding).
+SHAPE_CLASSES: tuple[str, ...] = (
+    "circle",
+    "ellipse",
+    "triangle",
+    "right triangle",
+    "square",
+    "rectangle",
+    "parallelogram",
+    "trapezoid",
+    "rhombus",
+    "pentagon",
+    "hexagon",
+    "polygon",
+    "line segment",
+    "arc",
+    "sector",
+    "bar",
+    "point",
+)
+
+# Characters the label reader can emit (index 0 is reserved for the end token).
+CHARSET: str = (
+    "0123456789"
+    "abcdefghijklmnopqrstuvwxyz"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    " .,:;-+=/()[]%°'\"*^_<>!?|$#&"
+    "πθαβγ√∠△⊥∥≈≤≥²³×÷−·"
+)
+
+
+@dataclass
+class CLIPTowerConfig:
+    """open_clip image tower (+ text tower) by name; tokens from ``select_layer`` (HF hidden_states index:
+    -1 last block, -2 penultimate), CLS dropped."""
+
+    model_name: str = TINY_CLIP_MODEL
+    pretrained: str | None = None  # open_clip tag (e.g. "openai") or a local weights file
+    select_layer: int = -2
+    image_size: int = 160
+    mean: tuple[float, float, float] = OPENAI_MEAN
+    std: tuple[float, float, float] = OPENAI_STD
+    fill: tuple[int, int, int] = WHITE
+    quick_gelu: bool = False  # OpenAI weights were trained with QuickGELU
+    tokenizer: Literal["open_clip", "bytes"] = "bytes"
+    model_cfg: dict[str, Any] | None = None  # open_clip model config to register under model_name
+
+
+@dataclass
+class DetectorConfig:
+    """Anchor-free (FCOS-style) box head over P3..P5; shapes score by region-text alignment."""
+
+    levels: tuple[str, ...] = ("p3", "p4", "p5")
+    # A box is assigned to the first level whose bound >= max(w, h) / 2 (model-input pixels).
+    level_bounds: tuple[float, ...] = (32.0, 64.0, 1.0e8)
+    center_radius: float = 1.5  # centre sampling radius in strides
+    tower_convs: int = 2
+    text_dim: int = 128  # dimension of class (text) embeddings
+    class_embedding: Literal["table", "text"] = "table"
+    prior_prob: float = 0.01
+    score_threshold: float = 0.3
+    nms_iou: float = 0.6
+    max_detections: int = 100
+
+
+@dataclass
+class JunctionConfig:
+    """Junction heatmap + sub-cell offset + line-direction bins (with in-bin residual) on B3."""
+
+    num_bins: int = 24
+    sigma: float = 1.0  # Gaussian radius of the heatmap target, in cells
+    score_threshold: float = 0.3
+    angle_threshold: float = 0.5
+    max_junctions: int = 100
+
+
+@dataclass
+class BoundaryConfig:
+    """Per-pixel boundary logits at ``stride`` (B3 upsampled, with a stride-4 skip when available)."""
+
+    stride: int = 2
+    threshold: float = 0.5
+
+
+@dataclass
+class ReaderConfig:
+    """Text-label reading: per-slot characters from ROI-aligned features of the detected label boxes."""
+
+    charset: str = CHARSET
+    max_len: int = 12
+    roi_size: tuple[int, int] = (4, 16)  # (height, width) of the pooled grid
+    features: tuple[str, ...] = ("b3", "c2")  # feature maps pooled (concatenated on channels)
+    box_margin: float = 2.0  # pixels added around each box before pooling
+    hidden: int = 128
+    max_train_boxes: int = 64  # GT boxes read per batch at training time (random subset above this)
+
+
+@dataclass
+class LossWeights:
+    shape_cls: float = 1.0
+    shape_box: float = 1.0
+    shape_ctr: float = 0.5
+    text_cls: float = 1.0
+    text_box: float = 1.0
+    text_ctr: float = 0.5
+    junction_heatmap: float = 1.0
+    junction_offset: float = 1.0
+    junction_angle: float = 1.0
+    junction_residual: float = 0.5
+    boundary_bce: float = 1.0
+    boundary_dice: float = 1.0
+    reading: float = 1.0
+
+
+@dataclass
+class GeoGLIPConfig:
+    """timm backbone -> FPN P3..P7 -> cross-resolution mixture -> B3, plus the four heads."""
+
+    backbone: str = "resnet10t"
+    backbone_kwargs: dict[str, Any] = field(
+        default_factory=lambda: {"channels": [32, 64, 128, 192], "stem_width": 16}
+    )
+    backbone_weights: str | None = None  # local safetensors file of timm backbone weights
+    pass_img_size: bool = False  # give timm `img_size` (transformer backbones such as Swin)
+    image_size: int = 256
+    mean: tuple[float, float, float] = IMAGENET_MEAN
+    std: tuple[float, float, float] = IMAGENET_STD
+    channel_order: Literal["rgb", "bgr"] = "rgb"
+    pixel_scale: float = 1.0  # 255.0 for GLIP's 0..255 convention (mean/std then in that scale)
+    fill: tuple[int, int, int] = WHITE
+    fpn_channels: int = 64
+    fine_features: bool = True  # also project the stride-4 backbone map (c2) for boundaries/reading
+    norm: Literal["gn", "bn"] = "gn"
+    gn_groups: int = 16
+    mixture_heads: int = 4
+    mixture_upsample: Literal["bilinear", "nearest"] = "bilinear"
+    shape_classes: tuple[str, ...] = SHAPE_CLASSES
+    detector: DetectorConfig = field(default_factory=DetectorConfig)
+    junctions: JunctionConfig = field(default_factory=JunctionConfig)
+    boundary: BoundaryConfig = field(default_factory=BoundaryConfig)
+    reader: ReaderConfig = field(default_factory=ReaderConfig)
+    loss_weights: LossWeights = field(default_factory=LossWeights)
+
+    @property
+    def strides(self) -> dict[str, int]:
+        return {"c2": 4, "p3": 8, "p4": 16, "p5": 32, "p6": 64, "p7": 128, "b3": 8}
+
+
+@dataclass
+class RouterConfig:
+    """Feature router + fusion of GeoGLIP levels with CLIP tokens."""
+
+    hidden_size: int = 64  # per-level token width H after the per-level MLP
+    gate_hidden: int = 64
+    mode: Literal["soft", "softmax", "constant", "top1"] = "soft"
+    softmax_temperature: float = 1.0
+    gate_position: Literal["clean", "compat"] = "clean"  # compat: the reference's gate before LayerNorm
+    fusion: Literal["channel", "sequence"] = "channel"
+    resample: Literal["area", "nearest"] = "area"  # nearest only for the reference (compat)
+
+
+def _replace(obj: Any, **changes: Any) -> Any:
+    return dataclasses.replace(obj, **changes)
+
+
+def clip_config(preset: str) -> CLIPTowerConfig:
+    if preset == "tiny":
+        return CLIPTowerConfig()
+    if preset in ("real", "compat"):
+        return CLIPTowerConfig(
+            model_name="ViT-L-14-336",
+            pretrained="openai",
+            select_layer=-2,
+            image_size=336,
+            quick_gelu=True,
+            tokenizer="open_clip",
+            fill=(122, 116, 104) if preset == "compat" else WHITE,
+        )
+    raise UnknownNameError(f"unknown vision preset {preset!r}; known: compat, real, tiny")
+
+
+def geoglip_config(preset: str) -> GeoGLIPConfig:
+    if preset == "tiny":
+        return GeoGLIPConfig()
+    if preset in ("real", "compat"):
+        cfg = GeoGLIPConfig(
+            backbone="swin_tiny_patch4_window7_224",
+            backbone_kwargs={"drop_path_rate": 0.2},
+            pass_img_size=True,
+            image_size=1000,
+            mean=GLIP_BGR255_MEAN,
+            std=GLIP_BGR255_STD,
+            channel_order="bgr",  # GLIP's TO_BGR255; the reference forgot the swap (compat keeps that)
+            pixel_scale=255.0,
+            fpn_channels=256,
+            fine_features=False,
+            norm="bn" if preset == "compat" else "gn",
+            gn_groups=32,
+            mixture_heads=8,
+            mixture_upsample="nearest" if preset == "compat" else "bilinear",
+            detector=DetectorConfig(level_bounds=(128.0, 256.0, 1.0e8), text_dim=768, tower_convs=4),
+            reader=ReaderConfig(features=("b3",), roi_size=(4, 24), hidden=256),
+        )
+        if preset == "compat":
+            cfg = _replace(cfg, channel_order="rgb", fill=(122, 116, 104))
+        return cfg
+    raise UnknownNameError(f"unknown vision preset {preset!r}; known: compat, real, tiny")
+
+
+def router_config(preset: str) -> RouterConfig:
+    if preset == "tiny":
+        return RouterConfig()
+    if preset == "real":
+        return RouterConfig(hidden_size=1024, gate_hidden=1024)
+    if preset == "compat":
+        return RouterConfig(hidden_size=1024, gate_hidden=1024, gate_position="compat", resample="nearest")
+    raise UnknownNameError(f"unknown vision preset {preset!r}; known: compat, real, tiny")

@@ -1,0 +1,346 @@
+"""GeoGLIP: the geometry-grounded encoder (timm backbone -> FPN P3..P7 -> cross-resolution mixture -> B3)
+with its four heads (shapes, junctions, boundaries, label reading), losses and decoding.
+
+``GeoGLIP(cfg)(pixel_values [B, 3, S, S]) -> GeoGLIPFeatures`` (p3..p7, b3 ``[B, C, S/stride, S/stride]``,
+and the stride-4 ``c2`` map when ``cfg.fine_features``). ``mllm_levels`` gives ``[P7, P6, P5, B3]`` for the
+router. ``head_outputs`` / ``losses`` train the heads; ``perceive`` decodes them into ``Perception``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import timm
+import torch
+from PIL import Image
+from torch import nn
+
+from svemath.errors import CheckpointError, ConfigError, ShapeError
+from svemath.vision import losses as L
+from svemath.vision.charset import IGNORE, Charset
+from svemath.vision.common import FreezableModule, conv_norm_act
+from svemath.vision.config import GeoGLIPConfig
+from svemath.vision.fpn import FPN, CrossResolutionMixture
+from svemath.vision.heads import BoundaryHead, BoxHead, JunctionHead, LabelReader
+from svemath.vision.postprocess import Perception, boundary_probabilities, decode_detections, decode_junctions
+from svemath.vision.targets import ImageTargets, assign_boxes, encode_junctions, level_points
+from svemath.vision.targets import targets_from_annotations as _targets_from_annotations
+
+STRIDES = {"c2": 4, "p3": 8, "p4": 16, "p5": 32, "p6": 64, "p7": 128, "b3": 8}
+
+
+@dataclass
+class GeoGLIPFeatures:
+    """GeoGLIP's maps, each ``[B, C, h, w]`` (strides: p3 8 ... p7 128, b3 8, c2 4)."""
+
+    p3: torch.Tensor
+    p4: torch.Tensor
+    p5: torch.Tensor
+    p6: torch.Tensor
+    p7: torch.Tensor
+    b3: torch.Tensor
+    c2: torch.Tensor | None = None
+    image_size: int = 0
+
+
+class GeoGLIP(FreezableModule):
+    def __init__(self, cfg: GeoGLIPConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        kwargs = dict(cfg.backbone_kwargs)
+        if cfg.pass_img_size:
+            kwargs["img_size"] = cfg.image_size
+        try:
+            self.backbone = timm.create_model(cfg.backbone, pretrained=False, features_only=True, **kwargs)
+        except (RuntimeError, TypeError) as exc:
+            raise ConfigError(f"GeoGLIP backbone {cfg.backbone!r} with {kwargs}: {exc}") from None
+        self.nhwc = str(getattr(self.backbone, "output_fmt", "NCHW")).endswith("NHWC")
+        reductions = self.backbone.feature_info.reduction()
+        channels = self.backbone.feature_info.channels()
+        wanted = (4, 8, 16, 32) if cfg.fine_features else (8, 16, 32)
+        missing = [r for r in wanted if r not in reductions]
+        if missing:
+            raise ConfigError(f"backbone {cfg.backbone} has no features at stride(s) {missing} ({reductions})")
+        self.take = [reductions.index(r) for r in wanted]
+        in_ch = [channels[i] for i in self.take]
+        if cfg.backbone_weights:
+            self._load_backbone(cfg.backbone_weights)
+        c = cfg.fpn_channels
+        self.fpn = FPN(in_ch[-3:], c)
+        self.mixture = CrossResolutionMixture(c, cfg.mixture_heads, cfg.norm, cfg.gn_groups, cfg.mixture_upsample)
+        self.fine = conv_norm_act(in_ch[0], c, 1, cfg.norm, cfg.gn_groups) if cfg.fine_features else None
+
+        det = cfg.detector
+        for name in det.levels:
+            if name not in ("p3", "p4", "p5", "p6", "p7"):
+                raise ConfigError(f"detector level {name!r} is not one of p3..p7")
+        if len(det.level_bounds) != len(det.levels):
+            raise ConfigError("detector.level_bounds needs one bound per detector level")
+        self.shape_head = BoxHead(
+            c, len(det.levels), det.tower_convs, cfg.norm, cfg.gn_groups, det.prior_prob, text_dim=det.text_dim
+        )
+        self.text_head = BoxHead(c, len(det.levels), det.tower_convs, cfg.norm, cfg.gn_groups, det.prior_prob)
+        num_classes = len(cfg.shape_classes)
+        if det.class_embedding == "table":
+            self.class_table = nn.Parameter(torch.randn(num_classes, det.text_dim) * 0.5)
+        else:
+            self.register_buffer("class_table", torch.zeros(num_classes, det.text_dim))
+        self.junction_head = JunctionHead(c, cfg.junctions.num_bins, cfg.norm, cfg.gn_groups)
+        self.boundary_head = BoundaryHead(c, cfg.boundary.stride, cfg.norm, cfg.gn_groups, cfg.fine_features)
+        rd = cfg.reader
+        for name in rd.features:
+            if name not in STRIDES or (name == "c2" and not cfg.fine_features):
+                raise ConfigError(f"reader feature {name!r} unavailable (fine_features={cfg.fine_features})")
+        self.charset = Charset(rd.charset, rd.max_len)
+        self.reader = LabelReader(
+            c * len(rd.features), rd.hidden, self.charset.num_classes, rd.max_len, rd.roi_size, cfg.norm, cfg.gn_groups
+        )
+
+    # ------------------------------------------------------------------------------------- trunk
+    def _load_backbone(self, path: str) -> None:
+        from safetensors.torch import load_file
+
+        try:
+            state = load_file(path)
+        except Exception as exc:  # safetensors raises several types for bad files
+            raise CheckpointError(f"cannot read backbone weights {path}: {exc}") from None
+        result = self.backbone.load_state_dict(state, strict=False)
+        if result.missing_keys:
+            raise CheckpointError(f"{path}: missing backbone keys {result.missing_keys[:5]} ...")
+
+    @property
+    def level_dims(self) -> list[int]:
+        return [self.cfg.fpn_channels] * 4
+
+    def forward(self, pixel_values: torch.Tensor) -> GeoGLIPFeatures:
+        if pixel_values.dim() != 4 or pixel_values.shape[1] != 3 or pixel_values.shape[2] != pixel_values.shape[3]:
+            raise ShapeError(f"GeoGLIP expects square pixel_values [B, 3, S, S], got {tuple(pixel_values.shape)}")
+        feats = self.backbone(pixel_values)
+        feats = [feats[i] for i in self.take]
+        if self.nhwc:
+            feats = [f.permute(0, 3, 1, 2).contiguous() for f in feats]
+        p3, p4, p5, p6, p7 = self.fpn(feats[-3:])
+        b3 = self.mixture(p3, p4, p6)
+        c2 = self.fine(feats[0]) if self.fine is not None else None
+        return GeoGLIPFeatures(p3, p4, p5, p6, p7, b3, c2, image_size=int(pixel_values.shape[-1]))
+
+    @staticmethod
+    def mllm_levels(features: GeoGLIPFeatures) -> list[torch.Tensor]:
+        """The levels the MLLM uses, coarsest first: ``[P7, P6, P5, B3]``."""
+        return [features.p7, features.p6, features.p5, features.b3]
+
+    # ------------------------------------------------------------------------------------- heads
+    def class_embeddings(self, class_names: Sequence[str] | None = None) -> torch.Tensor:
+        """Embeddings ``[K, text_dim]`` of known classes (the learnable table or the stored text embeddings)."""
+        if class_names is None:
+            return self.class_table
+        known = {n: i for i, n in enumerate(self.cfg.shape_classes)}
+        unknown = [n for n in class_names if n not in known]
+        if unknown:
+            raise ConfigError(
+                f"shape class(es) {unknown} have no stored embedding; pass class_embeddings from the CLIP "
+                f"text tower (known: {', '.join(self.cfg.shape_classes)})"
+            )
+        return self.class_table[[known[n] for n in class_names]]
+
+    @torch.no_grad()
+    def set_class_embeddings(self, embeddings: torch.Tensor) -> None:
+        """Store text embeddings ``[K, text_dim]`` of ``cfg.shape_classes`` (e.g. ``clip.encode_text``)."""
+        if embeddings.shape != self.class_table.shape:
+            raise ShapeError(f"class embeddings must be {tuple(self.class_table.shape)}, got {tuple(embeddings.shape)}")
+        self.class_table.copy_(embeddings.to(self.class_table))
+
+    def head_outputs(
+        self, features: GeoGLIPFeatures, class_embeddings: torch.Tensor | None = None
+    ) -> dict[str, Any]:
+        """Raw head outputs: shape/text ``cls [B, P, K]``, ``deltas [B, P, 4]``, ``ctr [B, P]`` over the
+        detector levels; junction maps ``[B, *, g, g]``; ``boundary [B, S/s, S/s]`` logits; plus the
+        points/strides of the detector and the features (for the reader)."""
+        levels = [getattr(features, n) for n in self.cfg.detector.levels]
+        emb = self.class_embeddings() if class_embeddings is None else class_embeddings
+        s_cls, s_box, s_ctr = self.shape_head(levels, emb)
+        t_cls, t_box, t_ctr = self.text_head(levels)
+        strides = [STRIDES[n] for n in self.cfg.detector.levels]
+        points, point_strides, point_levels = level_points(
+            [x.shape[-1] for x in levels], strides, device=features.b3.device
+        )
+        return {
+            "shape_cls": s_cls,
+            "shape_deltas": s_box,
+            "shape_ctr": s_ctr,
+            "text_cls": t_cls,
+            "text_deltas": t_box,
+            "text_ctr": t_ctr,
+            **self.junction_head(features.b3),
+            "boundary": self.boundary_head(features.b3, features.c2),
+            "points": points,
+            "point_strides": point_strides,
+            "point_levels": point_levels,
+            "features": features,
+        }
+
+    def read(self, features: GeoGLIPFeatures, rois: torch.Tensor) -> torch.Tensor:
+        """Character logits ``[R, max_len + 1, V]`` for ``rois [R, 5]`` (batch index, box)."""
+        names = self.cfg.reader.features
+        maps = [getattr(features, n) for n in names]
+        pooled = self.reader.pool(maps, [STRIDES[n] for n in names], rois, self.cfg.reader.box_margin)
+        return self.reader(pooled)
+
+    # ------------------------------------------------------------------------------------- training
+    def targets_from_annotations(
+        self,
+        annotations: dict[str, Any],
+        scale: float,
+        offset: Sequence[float],
+        size: int | None = None,
+        *,
+        class_names: Sequence[str] | None = None,
+        boundary: Image.Image | np.ndarray | None = None,
+        where: str = "annotations",
+    ) -> ImageTargets:
+        """See ``svemath.vision.targets.targets_from_annotations`` (size defaults to cfg.image_size)."""
+        return _targets_from_annotations(
+            annotations,
+            scale,
+            offset,
+            size or self.cfg.image_size,
+            self.cfg,
+            class_names=class_names,
+            boundary=boundary,
+            where=where,
+        )
+
+    def losses(self, outputs: dict[str, Any], targets: Sequence[ImageTargets]) -> dict[str, torch.Tensor]:
+        """Per-head losses and ``"loss"`` (the weighted total) for a batch of ``ImageTargets``."""
+        cfg, w = self.cfg, self.cfg.loss_weights
+        feats: GeoGLIPFeatures = outputs["features"]
+        device = feats.b3.device
+        if len(targets) != feats.b3.shape[0]:
+            raise ShapeError(f"{len(targets)} targets for a batch of {feats.b3.shape[0]} images")
+        targets = [t.to(device) for t in targets]
+        pts, strides, lvls = outputs["points"], outputs["point_strides"], outputs["point_levels"]
+        out: dict[str, torch.Tensor] = {}
+        for kind in ("shape", "text"):
+            assigned = [
+                assign_boxes(
+                    getattr(t, f"{kind}_boxes"),
+                    t.shape_labels if kind == "shape" else torch.zeros(len(t.text_strings), dtype=torch.long, device=device),
+                    pts,
+                    strides,
+                    lvls,
+                    cfg.detector.level_bounds,
+                    cfg.detector.center_radius,
+                )
+                for t in targets
+            ]
+            labels, boxes, ctr = (torch.stack(x).to(device) for x in zip(*assigned))
+            parts = L.box_losses(
+                outputs[f"{kind}_cls"], outputs[f"{kind}_deltas"], outputs[f"{kind}_ctr"], labels, boxes, ctr, pts, strides
+            )
+            for k, v in parts.items():
+                out[f"{kind}_{k}"] = v
+        grid = feats.b3.shape[-1]
+        enc = [
+            encode_junctions(
+                t.junction_xy.cpu(), t.junction_angles, grid, STRIDES["b3"], cfg.junctions.num_bins, cfg.junctions.sigma
+            )
+            for t in targets
+        ]
+        stacked = {k: torch.stack([e[k] for e in enc]).to(device) for k in ("heatmap", "center", "offset", "bins", "residual")}
+        for k, v in L.junction_losses(outputs, stacked).items():
+            out[f"junction_{k}"] = v
+        has_boundary = [i for i, t in enumerate(targets) if t.boundary is not None]
+        if has_boundary:
+            pred = outputs["boundary"][has_boundary]
+            gt = torch.stack([targets[i].boundary for i in has_boundary])
+            if gt.shape != pred.shape:
+                raise ShapeError(f"boundary targets {tuple(gt.shape)} do not match predictions {tuple(pred.shape)}")
+            parts = L.boundary_losses(pred, gt)
+        else:
+            zero = outputs["boundary"].sum() * 0.0
+            parts = {"bce": zero, "dice": zero}
+        out["boundary_bce"], out["boundary_dice"] = parts["bce"], parts["dice"]
+        out["reading"] = self._reading_loss(feats, targets)
+        weights = {
+            "shape_cls": w.shape_cls, "shape_box": w.shape_box, "shape_ctr": w.shape_ctr,
+            "text_cls": w.text_cls, "text_box": w.text_box, "text_ctr": w.text_ctr,
+            "junction_heatmap": w.junction_heatmap, "junction_offset": w.junction_offset,
+            "junction_angle": w.junction_angle, "junction_residual": w.junction_residual,
+            "boundary_bce": w.boundary_bce, "boundary_dice": w.boundary_dice, "reading": w.reading,
+        }  # fmt: skip
+        out["loss"] = sum(weights[k] * out[k] for k in weights)
+        return out
+
+    def _reading_loss(self, feats: GeoGLIPFeatures, targets: Sequence[ImageTargets]) -> torch.Tensor:
+        """Read the strings of the ground-truth label boxes (teacher-forced boxes)."""
+        rois, ids = [], []
+        for i, t in enumerate(targets):
+            ok = t.text_ids[:, 0] != IGNORE
+            if ok.any():
+                boxes = t.text_boxes[ok]
+                rois.append(torch.cat([torch.full_like(boxes[:, :1], i), boxes], -1))
+                ids.append(t.text_ids[ok])
+        if not rois:
+            return sum(p.sum() for p in self.reader.parameters()) * 0.0
+        rois_t, ids_t = torch.cat(rois), torch.cat(ids)
+        limit = self.cfg.reader.max_train_boxes
+        if rois_t.shape[0] > limit:
+            pick = torch.randperm(rois_t.shape[0], device=rois_t.device)[:limit]
+            rois_t, ids_t = rois_t[pick], ids_t[pick]
+        return L.reading_loss(self.read(feats, rois_t), ids_t)
+
+    # ------------------------------------------------------------------------------------- inference
+    @torch.no_grad()
+    def perceive(
+        self,
+        pixel_values: torch.Tensor,
+        class_names: Sequence[str] | None = None,
+        class_embeddings: torch.Tensor | None = None,
+        *,
+        features: GeoGLIPFeatures | None = None,
+        score_threshold: float | None = None,
+        text_threshold: float | None = None,
+    ) -> list[Perception]:
+        """Detect shapes (any ``class_names``; names outside ``cfg.shape_classes`` need ``class_embeddings``
+        ``[K, text_dim]``), junctions, label boxes with their strings and the boundary map, per image."""
+        names = list(class_names if class_names is not None else self.cfg.shape_classes)
+        if class_embeddings is None:
+            class_embeddings = self.class_embeddings(names)
+        elif class_embeddings.shape[0] != len(names):
+            raise ShapeError(f"{class_embeddings.shape[0]} class embeddings for {len(names)} class names")
+        feats = features if features is not None else self(pixel_values)
+        outs = self.head_outputs(feats, class_embeddings.to(feats.b3))
+        det, jc = self.cfg.detector, self.cfg.junctions
+        size = feats.image_size
+        results = []
+        for i in range(feats.b3.shape[0]):
+            sb, ss, sl = decode_detections(
+                outs["shape_cls"][i], outs["shape_deltas"][i], outs["shape_ctr"][i], outs["points"],
+                outs["point_strides"], det.score_threshold if score_threshold is None else score_threshold,
+                det.nms_iou, det.max_detections,
+            )  # fmt: skip
+            tb, ts, _ = decode_detections(
+                outs["text_cls"][i], outs["text_deltas"][i], outs["text_ctr"][i], outs["points"],
+                outs["point_strides"], det.score_threshold if text_threshold is None else text_threshold,
+                det.nms_iou, det.max_detections,
+            )  # fmt: skip
+            strings: list[str] = []
+            if tb.shape[0]:
+                rois = torch.cat([torch.full_like(tb[:, :1], i), tb], -1)
+                strings = self.charset.decode_logits(self.read(feats, rois))
+            xy, js, angles = decode_junctions(
+                outs["junction_heatmap"][i], outs["junction_offset"][i], outs["junction_bins"][i],
+                outs["junction_residual"][i], STRIDES["b3"], jc.score_threshold, jc.angle_threshold, jc.max_junctions,
+            )  # fmt: skip
+            results.append(
+                Perception(
+                    shape_boxes=sb.cpu(), shape_scores=ss.cpu(), shape_names=[names[k] for k in sl.tolist()],
+                    junction_xy=xy.cpu(), junction_scores=js.cpu(), junction_angles=angles,
+                    text_boxes=tb.cpu(), text_scores=ts.cpu(), text_strings=strings,
+                    boundary=boundary_probabilities(outs["boundary"][i], size).cpu(),
+                )  # fmt: skip
+            )
+        return results

@@ -1,0 +1,186 @@
+"""GeoGLIP's four heads.
+
+* ``BoxHead``: anchor-free (FCOS-style) box head shared across P3..P5: a conv tower, box deltas
+  ``(dx, dy, log w, log h)`` per point (see targets.encode_boxes), centerness, and class logits. With
+  ``text_dim`` the class logits are GLIP's region-text alignment,
+  ``logits = <norm(W_r f), norm(W_t e_k)> * exp(s) + b``, so any class embedding ``e_k`` can be scored;
+  otherwise a plain 1x1 classifier (used for the single "text label" class).
+* ``JunctionHead`` (B3): heatmap logit, sub-cell offset, direction-bin logits, in-bin residual.
+* ``BoundaryHead`` (B3 upsampled, with a stride-4 skip): boundary logits at ``stride`` via pixel shuffle.
+* ``LabelReader``: ROI-aligned features of text boxes -> per-slot character logits (a small transformer
+  decoder whose ``max_len + 1`` slot queries attend to the pooled cells).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torchvision.ops import roi_align
+
+from svemath.vision.common import conv_norm_act
+
+
+def _prior_bias(prob: float) -> float:
+    return -math.log((1 - prob) / prob)
+
+
+class BoxHead(nn.Module):
+    """``levels: list[[B, C, h_l, w_l]] -> (cls [B, P, K], deltas [B, P, 4], centerness [B, P])``."""
+
+    def __init__(
+        self,
+        channels: int,
+        num_levels: int,
+        tower_convs: int,
+        norm: str,
+        groups: int,
+        prior_prob: float,
+        text_dim: int | None = None,
+        num_classes: int = 1,
+    ) -> None:
+        super().__init__()
+        self.tower = nn.Sequential(*(conv_norm_act(channels, channels, 3, norm, groups) for _ in range(tower_convs)))
+        self.box = nn.Conv2d(channels, 4, 3, padding=1)
+        self.ctr = nn.Conv2d(channels, 1, 3, padding=1)
+        self.level_scale = nn.Parameter(torch.ones(num_levels))
+        nn.init.normal_(self.box.weight, std=0.01)
+        nn.init.constant_(self.box.bias, 0.0)
+        nn.init.normal_(self.ctr.weight, std=0.01)
+        nn.init.constant_(self.ctr.bias, 0.0)
+        self.text_dim = text_dim
+        if text_dim is not None:
+            self.region_proj = nn.Conv2d(channels, text_dim, 1)
+            self.class_proj = nn.Linear(text_dim, text_dim)
+            self.logit_scale = nn.Parameter(torch.tensor(math.log(10.0)))
+            self.bias = nn.Parameter(torch.tensor(_prior_bias(prior_prob)))
+        else:
+            self.cls = nn.Conv2d(channels, num_classes, 3, padding=1)
+            nn.init.normal_(self.cls.weight, std=0.01)
+            nn.init.constant_(self.cls.bias, _prior_bias(prior_prob))
+
+    def forward(
+        self, levels: Sequence[torch.Tensor], class_embeddings: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        cls_out, box_out, ctr_out = [], [], []
+        if self.text_dim is not None:
+            if class_embeddings is None:
+                raise ValueError("BoxHead with text alignment needs class_embeddings [K, D]")
+            classes = F.normalize(self.class_proj(class_embeddings), dim=-1)  # [K, D]
+            scale = self.logit_scale.clamp(max=math.log(100.0)).exp()
+        for i, x in enumerate(levels):
+            t = self.tower(x)
+            if self.text_dim is not None:
+                region = F.normalize(self.region_proj(t).flatten(2).transpose(1, 2), dim=-1)  # [B, hw, D]
+                cls_out.append(region @ classes.t().to(region.dtype) * scale + self.bias)
+            else:
+                cls_out.append(self.cls(t).flatten(2).transpose(1, 2))
+            box = self.box(t).flatten(2).transpose(1, 2)
+            box = torch.cat([box[..., :2], box[..., 2:] * self.level_scale[i]], -1)
+            box_out.append(box)
+            ctr_out.append(self.ctr(t).flatten(1))
+        return torch.cat(cls_out, 1), torch.cat(box_out, 1), torch.cat(ctr_out, 1)
+
+
+class JunctionHead(nn.Module):
+    """``b3 [B, C, g, g]`` -> heatmap ``[B, g, g]``, offset ``[B, 2, g, g]``, bins and residual ``[B, K, g, g]``
+    (all logits)."""
+
+    def __init__(self, channels: int, num_bins: int, norm: str, groups: int) -> None:
+        super().__init__()
+        self.num_bins = num_bins
+        self.body = nn.Sequential(
+            conv_norm_act(channels, channels, 3, norm, groups), conv_norm_act(channels, channels, 3, norm, groups)
+        )
+        self.out = nn.Conv2d(channels, 3 + 2 * num_bins, 1)
+        nn.init.normal_(self.out.weight, std=0.01)
+        nn.init.constant_(self.out.bias, 0.0)
+        with torch.no_grad():
+            self.out.bias[0] = -2.19  # CenterNet's heatmap prior
+            self.out.bias[3 : 3 + num_bins] = _prior_bias(0.1)
+
+    def forward(self, b3: torch.Tensor) -> dict[str, torch.Tensor]:
+        y = self.out(self.body(b3))
+        k = self.num_bins
+        return {
+            "junction_heatmap": y[:, 0],
+            "junction_offset": y[:, 1:3],
+            "junction_bins": y[:, 3 : 3 + k],
+            "junction_residual": y[:, 3 + k :],
+        }
+
+
+class BoundaryHead(nn.Module):
+    """``b3 [B, C, H/8, W/8]`` (+ ``c2 [B, C, H/4, W/4]``) -> boundary logits ``[B, H/s, W/s]``."""
+
+    def __init__(self, channels: int, stride: int, norm: str, groups: int, use_c2: bool) -> None:
+        super().__init__()
+        if stride not in (1, 2, 4):
+            raise ValueError(f"boundary stride must be 1, 2 or 4, got {stride}")
+        mid = max(channels // 2, 16)
+        self.reduce = conv_norm_act(channels, mid, 3, norm, groups)
+        self.skip = conv_norm_act(channels, mid, 1, norm, groups) if use_c2 else None
+        self.fuse = conv_norm_act(mid, mid, 3, norm, groups)
+        self.shuffle = 4 // stride
+        self.out = nn.Conv2d(mid, self.shuffle**2, 3, padding=1)
+        nn.init.constant_(self.out.bias, _prior_bias(0.05))
+
+    def forward(self, b3: torch.Tensor, c2: torch.Tensor | None = None) -> torch.Tensor:
+        y = self.reduce(b3)
+        size = (2 * b3.shape[-2], 2 * b3.shape[-1]) if c2 is None else c2.shape[-2:]
+        y = F.interpolate(y, size=size, mode="bilinear", align_corners=False)
+        if self.skip is not None and c2 is not None:
+            y = y + self.skip(c2)
+        y = self.out(self.fuse(y))
+        return F.pixel_shuffle(y, self.shuffle)[:, 0]
+
+
+class LabelReader(nn.Module):
+    """ROI-aligned box features -> per-slot character logits ``[R, max_len + 1, V]`` (slot k: k-th
+    character, END after the last)."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        hidden: int,
+        num_classes: int,
+        max_len: int,
+        roi_size: tuple[int, int],
+        norm: str,
+        groups: int,
+        layers: int = 2,
+        heads: int = 4,
+    ) -> None:
+        super().__init__()
+        self.roi_size = tuple(roi_size)
+        self.encoder = nn.Sequential(
+            conv_norm_act(in_channels, hidden, 3, norm, groups), conv_norm_act(hidden, hidden, 3, norm, groups)
+        )
+        cells = roi_size[0] * roi_size[1]
+        self.pos = nn.Parameter(torch.randn(1, cells, hidden) * 0.02)
+        self.slots = nn.Parameter(torch.randn(1, max_len + 1, hidden) * 0.02)
+        layer = nn.TransformerDecoderLayer(hidden, heads, 2 * hidden, dropout=0.0, batch_first=True, norm_first=True)
+        self.decoder = nn.TransformerDecoder(layer, layers)
+        self.norm = nn.LayerNorm(hidden)
+        self.classifier = nn.Linear(hidden, num_classes)
+
+    def pool(self, maps: Sequence[torch.Tensor], strides: Sequence[int], rois: torch.Tensor, margin: float) -> torch.Tensor:
+        """``roi_align`` every map over ``rois [R, 5]`` (batch index, x0, y0, x1, y1 in model-input pixels,
+        grown by ``margin``) -> ``[R, sum C, h_r, w_r]``."""
+        rois = rois.to(maps[0].dtype)
+        grow = torch.tensor([0.0, -margin, -margin, margin, margin], dtype=rois.dtype, device=rois.device)
+        rois = rois + grow
+        pooled = [
+            roi_align(m, rois, self.roi_size, spatial_scale=1.0 / s, sampling_ratio=2, aligned=True)
+            for m, s in zip(maps, strides)
+        ]
+        return torch.cat(pooled, 1)
+
+    def forward(self, pooled: torch.Tensor) -> torch.Tensor:
+        r = pooled.shape[0]
+        memory = self.encoder(pooled).flatten(2).transpose(1, 2) + self.pos  # [R, cells, H]
+        queries = self.slots.expand(r, -1, -1)
+        return self.classifier(self.norm(self.decoder(queries, memory)))
