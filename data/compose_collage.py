@@ -39,7 +39,7 @@ def _inset(rng: random.Random, width: int, height: int) -> tuple[Scene, tuple[fl
                         compose_misc.pictogram_scene])  # fmt: skip
     inner = maker(rng, 384, 384).scene
     right, bottom = rng.random() < 0.5, rng.random() < 0.5
-    scale = rng.uniform(0.52, 0.62) * min(width, height) / 384
+    scale = rng.uniform(0.42, 0.5) * min(width, height) / 384
     ox = width - 384 * scale if right else 0.0
     oy = height - 384 * scale if bottom else 0.0
     sc = Scene(width, height, rotation_limit=3.0)

@@ -99,10 +99,14 @@ def function_plot(rng: random.Random, width: int, height: int) -> Composition:
     lo, hi = max(-8.0, min(min(ys), -1.0)), min(8.0, max(max(ys), 1.0))
     ylim = (math.floor(lo - 0.5), math.ceil(hi + 0.5))
     side = min(width, height)
-    sc = Scene(width, height, rotation_limit=3.0)
-    ax = sc.add(Axes((side * 0.1, side * 0.08, width - side * 0.08, height - side * 0.1), xlim=(-xr, xr), ylim=ylim,
+    titled = rng.random() < 0.5  # the formula as a title above the plot, else beside the curve
+    sc = Scene(width, height, rotation_limit=0.0 if titled else 3.0)
+    top = side * (0.17 if titled else 0.08)
+    ax = sc.add(Axes((side * 0.1, top, width - side * 0.08, height - side * 0.1), xlim=(-xr, xr), ylim=ylim,
                      grid=rng.random() < 0.6, frame=rng.choice(["cross", "cross", "box"])))  # fmt: skip
-    sc.add(ax.curve(f, label=formula, color=rng.choice([None, 0, 1, 3])))
+    sc.add(ax.curve(f, label="" if titled else formula, color=rng.choice([None, 0, 1, 3])))
+    if titled:
+        sc.text((width / 2, side * 0.02), formula, align=(0.5, 0.0))
     for x, y in special:
         if rng.random() < 0.6 and ylim[0] <= y <= ylim[1]:
             text = f"({format_number(x)}, {format_number(y)})"
@@ -188,15 +192,17 @@ def pie_chart(rng: random.Random, width: int, height: int) -> Composition:
         pct = [5 * s for s in shares]
         if _distinct_extremes(pct):
             break
-    names = _categories(rng, n)
     show = rng.choice(["both", "legend", "percent", "name"])
+    names = _categories(rng, n)
+    if show == "both":  # outside labels "name 35%": short names keep them inside the image
+        names = list("ABCDEF"[:n]) if rng.random() < 0.6 else ["red", "blue", "green", "pink", "gray"][:n]
     side = min(width, height)
     sc = Scene(width, height, rotation_limit=0.0)
     centre = (width * (0.38 if show == "legend" else 0.5), height * 0.52)
     sc.add(
         PieChart(
             centre,
-            side * (0.3 if show == "legend" else 0.25),
+            side * {"legend": 0.3, "percent": 0.3, "name": 0.25, "both": 0.22}[show],
             names,
             pct,
             show=show,

@@ -187,7 +187,11 @@ class Text(Element):
             degs = [self.direction] if self.direction is not None else []
             degs += [90.0, 45.0, 135.0, 0.0, 180.0, 270.0, 315.0, 225.0]
             req = self._label(
-                ctx, self.text, self.anchor, candidates=ring_candidates(self.anchor, degs), priority=self.priority
+                ctx,
+                self.text,
+                self.anchor,
+                candidates=ring_candidates(self.anchor, degs),
+                priority=self.priority,
             )
         req.size_scale, req.font = self.size_scale, self.font
         if self.color is not None:

@@ -177,7 +177,16 @@ class Axes(Element):
                 and not (self.frame == "cross" and abs(py - xax) < 1e-6)
                 and not (corner_twice and k == 0)
             ):
-                dl.labels.append(self._fixed(ctx, (yax - tick - gap, py), self.tick_format(v), (1.0, 0.5)))
+                # box frame: the label of a tick at the bottom corner sits just above it (clear of the
+                # x tick labels below the corner)
+                at_corner = (
+                    self.frame == "box"
+                    and abs(py - y1) < 1e-6
+                    and bool(xt)
+                    and abs(self.x_px(xt[0]) - x0) < 1e-6
+                )
+                align = (1.0, 0.9) if at_corner else (1.0, 0.5)
+                dl.labels.append(self._fixed(ctx, (yax - tick - gap, py), self.tick_format(v), align))
         if (
             self.frame == "cross"
             and self.origin_label

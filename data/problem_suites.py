@@ -171,7 +171,12 @@ def problem_record(
     if problem.unit:
         rec["unit"] = problem.unit
     rec["steps"] = list(problem.steps)
-    meta = {"family": problem.family, "subject": problem.subject, "level": problem.difficulty, "version": version}
+    meta = {
+        "family": problem.family,
+        "subject": problem.subject,
+        "level": problem.difficulty,
+        "version": version,
+    }
     if "template" in problem.meta:
         meta["template"] = problem.meta["template"]
     meta.update(extra_meta or {})

@@ -5,7 +5,8 @@ Pipeline (all deterministic; no global RNG):
 1. compile the scene's elements into a draw list (logical coordinates);
 2. map the geometry into the image with one similarity transform: the logical canvas fitted into the
    image, then the style's rotation/scale/shift, then shrunk and moved if needed so every finite
-   stroke stays ``style.margin`` inside the image; lines and rays are clipped to the image border;
+   stroke and every fixed label (tick labels, titles, table cells) stays inside the image; lines and
+   rays are clipped to the image border;
 3. draw paper texture, fills (with opacity/hatching), strokes (dashes, arrowheads) and dots, at
    ``style.supersample`` x then reduced (anti-aliasing); strokes and dots also go to the boundary map;
 4. compute junctions geometrically from the transformed strokes (``svemath.data.junctions``);
@@ -16,8 +17,15 @@ Annotation conventions (INTERFACES.md): continuous pixel coordinates of the outp
 (i, j) covering [i, i+1] x [j, j+1]. Shape boxes are the geometric extent grown by half the stroke
 width (the ink extent); text boxes are the exact ink box of the glyphs. The boundary map is 255 on
 every drawn stroke and dot (outlines of shapes, lines, curves, axes, marks; the same dash pattern and
-width) and 0 elsewhere: it does **not** include text glyphs, region fills or hatching, or the paper
-texture. Text is drawn upright (only its anchor rotates with the geometry).
+width) and 0 elsewhere: it does **not** include text glyphs, region fills or hatching, plot grid
+lines, or the paper texture. PIL draws at integer coordinates, so the raster follows the exact geometry
+to within about a pixel (half with supersampling). Text is drawn upright (only its anchor rotates with
+the geometry); a label that finds no free place is left out and listed in ``Rendered.dropped``.
+
+Example::
+
+    out = render(scene, sample_style(random.Random(0)))
+    out.image, out.boundary, out.annotations(boundary="@edge")
 """
 
 from __future__ import annotations

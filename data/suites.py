@@ -10,7 +10,12 @@ import importlib
 
 from svemath.data.schema import SUITES, Suite
 
-SUITE_MODULES: tuple[str, ...] = ("svemath.data.primitives", "svemath.data.captions")
+SUITE_MODULES: tuple[str, ...] = (
+    "svemath.data.primitives",
+    "svemath.data.captions",
+    "svemath.data.problem_suites",
+    "svemath.data.benchmark_suites",
+)
 
 _loaded = False
 

@@ -65,13 +65,21 @@ def compose_with_text(
     canvas = Image.new("RGB", (w, h), style.background)
     canvas.paste(out.image, (0, top_h))
     ann = out.annotations()
-    shapes = [{"cls": s["cls"], "box": [s["box"][0], s["box"][1] + top_h, s["box"][2], s["box"][3] + top_h]}
-              for s in ann["shapes"]]  # fmt: skip
-    texts = [{"text": t["text"], "box": [t["box"][0], t["box"][1] + top_h, t["box"][2], t["box"][3] + top_h]}
-             for t in ann["texts"]]  # fmt: skip
+    shapes = [
+        {"cls": s["cls"], "box": [s["box"][0], s["box"][1] + top_h, s["box"][2], s["box"][3] + top_h]}
+        for s in ann["shapes"]
+    ]
+    texts = [
+        {"text": t["text"], "box": [t["box"][0], t["box"][1] + top_h, t["box"][2], t["box"][3] + top_h]}
+        for t in ann["texts"]
+    ]
     ascent = load_font(font_key, size).getmetrics()[0]
     for k, line in enumerate(top_lines + bottom_lines):
-        y = PAD // 2 + k * line_h if k < len(top_lines) else top_h + diagram_h + PAD // 2 + (k - len(top_lines)) * line_h
+        y = (
+            PAD // 2 + k * line_h
+            if k < len(top_lines)
+            else top_h + diagram_h + PAD // 2 + (k - len(top_lines)) * line_h
+        )
         tm = text_mask(font_key, size, line)
         x0, y0 = PAD + tm.dx, y + ascent + tm.dy
         x0, y0 = max(0, min(x0, w - tm.width)), max(0, min(y0, h - tm.height))

@@ -16,7 +16,6 @@ Saved next to the model: the tokenizer files plus ``svemath_processor.json``.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Any
 import torch
 from PIL import Image
 
+from svemath.configs import to_dict
 from svemath.errors import CheckpointError, ConfigError, DataFormatError
 from svemath.mllm.chat import IGNORE_INDEX, encode_conversation, encode_prompt, normalize_conversation, truncate
 from svemath.mllm.tokenizer import DEFAULT_SYSTEM_PROMPT, end_of_turn_ids
@@ -43,6 +43,13 @@ class ImageSpec:
     std: tuple[float, float, float]
     channel_order: str = "rgb"
     pixel_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        self.image_size = int(self.image_size)
+        self.mean = tuple(float(v) for v in self.mean)
+        self.std = tuple(float(v) for v in self.std)
+        if len(self.mean) != 3 or len(self.std) != 3:
+            raise ConfigError(f"image mean/std need 3 values, got {self.mean} / {self.std}")
 
     def tensor(self, img: Image.Image) -> torch.Tensor:
         from svemath.vision.transforms import to_tensor
@@ -105,8 +112,8 @@ class SVEMathProcessor:
     def to_dict(self) -> dict[str, Any]:
         return {
             "processor_class": type(self).__name__,
-            "clip": dataclasses.asdict(self.clip),
-            "geoglip": None if self.geoglip is None else dataclasses.asdict(self.geoglip),
+            "clip": to_dict(self.clip),
+            "geoglip": None if self.geoglip is None else to_dict(self.geoglip),
             "num_image_tokens": self.num_image_tokens,
             "pad_fill": list(self.pad_fill),
             "image_token": self.image_token,

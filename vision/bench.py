@@ -48,17 +48,20 @@ def parameter_counts(preset: str) -> dict[str, Any]:
     }
 
 
-def _timeit(fn, steps: int) -> float:
+def _timeit(fn, steps: int) -> dict[str, float]:
+    """Best wall-clock and process-CPU seconds of ``steps`` calls after a warm-up (on a shared machine
+    the CPU time of a one-thread run is the steadier figure)."""
     fn()  # warm-up
-    times = []
+    wall, cpu = [], []
     for _ in range(steps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return {"wall_s": round(min(wall), 3), "cpu_s": round(min(cpu), 3)}
 
 
-def time_tiny(batch: int = 16, steps: int = 3, threads: int | None = None) -> dict[str, float]:
+def time_tiny(batch: int = 16, steps: int = 3, threads: int | None = None) -> dict[str, Any]:
     previous = torch.get_num_threads()
     if threads:
         torch.set_num_threads(threads)
@@ -96,10 +99,10 @@ def time_tiny(batch: int = 16, steps: int = 3, threads: int | None = None) -> di
         return {
             "threads": torch.get_num_threads(),
             "batch": batch,
-            "geoglip_heads_losses_fwd_bwd_s": _timeit(geo_step, steps),
-            "geoglip_trunk_fwd_bwd_s": _timeit(geo_trunk, steps),
-            "clip_fwd_bwd_s": _timeit(clip_step, steps),
-            "frozen_clip_plus_geoglip_fwd_s": _timeit(frozen_forward, steps),
+            "geoglip_heads_losses_fwd_bwd": _timeit(geo_step, steps),
+            "geoglip_trunk_fwd_bwd": _timeit(geo_trunk, steps),
+            "clip_fwd_bwd": _timeit(clip_step, steps),
+            "frozen_clip_plus_geoglip_fwd": _timeit(frozen_forward, steps),
         }
     finally:
         torch.set_num_threads(previous)

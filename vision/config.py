@@ -94,7 +94,7 @@ class DetectorConfig:
     # A box is assigned to the first level whose bound >= max(w, h) / 2 (model-input pixels).
     level_bounds: tuple[float, ...] = (32.0, 64.0, 1.0e8)
     center_radius: float = 1.5  # centre sampling radius in strides
-    tower_convs: int = 2
+    tower_convs: int = 1  # 3x3 conv+norm+ReLU layers shared across levels (per head)
     text_dim: int = 128  # dimension of class (text) embeddings
     class_embedding: Literal["table", "text"] = "table"
     prior_prob: float = 0.01
@@ -108,6 +108,7 @@ class JunctionConfig:
     """Junction heatmap + sub-cell offset + line-direction bins (with in-bin residual) on B3."""
 
     num_bins: int = 24
+    convs: int = 1  # 3x3 conv+norm+ReLU layers before the 1x1 outputs
     sigma: float = 1.0  # Gaussian radius of the heatmap target, in cells
     score_threshold: float = 0.3
     angle_threshold: float = 0.5
@@ -191,6 +192,7 @@ class RouterConfig:
     """Feature router + fusion of GeoGLIP levels with CLIP tokens."""
 
     hidden_size: int = 64  # per-level token width H after the per-level MLP
+    context_dim: int | None = None  # width of the projected level context in the gate (None: hidden_size)
     gate_hidden: int = 64
     mode: Literal["soft", "softmax", "constant", "top1"] = "soft"
     softmax_temperature: float = 1.0
@@ -239,6 +241,7 @@ def geoglip_config(preset: str) -> GeoGLIPConfig:
             mixture_heads=8,
             mixture_upsample="nearest" if preset == "compat" else "bilinear",
             detector=DetectorConfig(level_bounds=(128.0, 256.0, 1.0e8), text_dim=768, tower_convs=4),
+            junctions=JunctionConfig(convs=2),
             reader=ReaderConfig(features=("b3",), roi_size=(4, 24), hidden=256),
         )
         if preset == "compat":
@@ -251,7 +254,9 @@ def router_config(preset: str) -> RouterConfig:
     if preset == "tiny":
         return RouterConfig()
     if preset == "real":
-        return RouterConfig(hidden_size=1024, gate_hidden=1024)
+        return RouterConfig(hidden_size=1024, context_dim=256, gate_hidden=1024)
     if preset == "compat":
-        return RouterConfig(hidden_size=1024, gate_hidden=1024, gate_position="compat", resample="nearest")
+        return RouterConfig(
+            hidden_size=1024, context_dim=256, gate_hidden=1024, gate_position="compat", resample="nearest"
+        )
     raise UnknownNameError(f"unknown vision preset {preset!r}; known: compat, real, tiny")

@@ -88,7 +88,7 @@ class GeoGLIP(FreezableModule):
             self.class_table = nn.Parameter(torch.randn(num_classes, det.text_dim) * 0.5)
         else:
             self.register_buffer("class_table", torch.zeros(num_classes, det.text_dim))
-        self.junction_head = JunctionHead(c, cfg.junctions.num_bins, cfg.norm, cfg.gn_groups)
+        self.junction_head = JunctionHead(c, cfg.junctions.num_bins, cfg.norm, cfg.gn_groups, cfg.junctions.convs)
         self.boundary_head = BoundaryHead(c, cfg.boundary.stride, cfg.norm, cfg.gn_groups, cfg.fine_features)
         rd = cfg.reader
         for name in rd.features:

@@ -89,12 +89,10 @@ class JunctionHead(nn.Module):
     """``b3 [B, C, g, g]`` -> heatmap ``[B, g, g]``, offset ``[B, 2, g, g]``, bins and residual ``[B, K, g, g]``
     (all logits)."""
 
-    def __init__(self, channels: int, num_bins: int, norm: str, groups: int) -> None:
+    def __init__(self, channels: int, num_bins: int, norm: str, groups: int, convs: int = 1) -> None:
         super().__init__()
         self.num_bins = num_bins
-        self.body = nn.Sequential(
-            conv_norm_act(channels, channels, 3, norm, groups), conv_norm_act(channels, channels, 3, norm, groups)
-        )
+        self.body = nn.Sequential(*(conv_norm_act(channels, channels, 3, norm, groups) for _ in range(convs)))
         self.out = nn.Conv2d(channels, 3 + 2 * num_bins, 1)
         nn.init.normal_(self.out.weight, std=0.01)
         nn.init.constant_(self.out.bias, 0.0)

@@ -66,11 +66,12 @@ class FeatureRouter(nn.Module):
         )
         self.norm_shared = nn.LayerNorm(h)
         self.proj_out = nn.Sequential(nn.Linear(h, h, bias=False), nn.GELU(), nn.Linear(h, h, bias=False))
+        ctx = cfg.context_dim or h
         self.norm_clip = nn.LayerNorm(clip_dim)
-        self.proj_context = nn.ModuleList(nn.Linear(c, h, bias=False) for c in self.level_dims)
-        self.norm_context = nn.LayerNorm(h)
+        self.proj_context = nn.ModuleList(nn.Linear(c, ctx, bias=False) for c in self.level_dims)
+        self.norm_context = nn.LayerNorm(ctx)
         self.gate_mlp = nn.Sequential(
-            nn.Linear(clip_dim + h, cfg.gate_hidden, bias=False), nn.GELU(), nn.Linear(cfg.gate_hidden, 1)
+            nn.Linear(clip_dim + ctx, cfg.gate_hidden, bias=False), nn.GELU(), nn.Linear(cfg.gate_hidden, 1)
         )
         self.sequence_proj = (
             nn.Linear(h, clip_dim, bias=False) if cfg.fusion == "sequence" and h != clip_dim else nn.Identity()

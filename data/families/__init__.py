@@ -8,7 +8,23 @@ from __future__ import annotations
 
 import importlib
 
-FAMILY_MODULES: tuple[str, ...] = ()
+FAMILY_MODULES: tuple[str, ...] = (
+    "svemath.data.families.functions",
+    "svemath.data.families.functions_props",
+    "svemath.data.families.functions_trig",
+    "svemath.data.families.stats_charts",
+    "svemath.data.families.stats_tables",
+    "svemath.data.families.counting",
+    "svemath.data.families.graph_theory",
+    "svemath.data.families.geometry_angles",
+    "svemath.data.families.geometry_triangles",
+    "svemath.data.families.geometry_parallel",
+    "svemath.data.families.geometry_circles",
+    "svemath.data.families.geometry_lengths",
+    "svemath.data.families.geometry_area",
+    "svemath.data.families.geometry_analytic",
+    "svemath.data.families.geometry_solid",
+)
 
 _loaded = False
 

@@ -9,14 +9,20 @@ import random
 
 from svemath.data.drawlist import polar
 from svemath.data.families.base import QuestionParts, calc, register_family
-from svemath.data.families.misc_util import COLORS, NAMES, build, choices_for, near_ints, num, pick, words
+from svemath.data.families.misc_util import COLORS, NAMES, build, choices_for, num, pick, words
 from svemath.data.pictograms import Icon, pictogram, scatter_positions
 from svemath.data.scene import Scene, Text
 
 SUBJECT = "arithmetic"
 KW = {"subject": SUBJECT, "dynamath_topic": "arithmetic", "mathvista_task": "visual question answering"}
-PLURAL = {"circle": "circles", "square": "squares", "triangle": "triangles", "star": "stars",
-          "hexagon": "hexagons", "diamond": "diamonds"}  # fmt: skip
+PLURAL = {
+    "circle": "circles",
+    "square": "squares",
+    "triangle": "triangles",
+    "star": "stars",
+    "hexagon": "hexagons",
+    "diamond": "diamonds",
+}
 COUNT_META = {"level": "elementary school", "context": "abstract scene", "skills": ["arithmetic reasoning"]}
 BOX = (24.0, 24.0, 360.0, 360.0)
 
@@ -24,8 +30,12 @@ BOX = (24.0, 24.0, 360.0, 360.0)
 def tally(counts: dict[str, int], names: dict[str, str] | None = None) -> str:
     """``{"star": 5, "circle": 1}`` -> "5 stars and 1 circle"."""
     names = names or {}
-    return words([f"{n} {names.get(k, PLURAL.get(k, k)) if n != 1 else names.get(k, k).rstrip('s')}"
-                  for k, n in counts.items()])  # fmt: skip
+    return words(
+        [
+            f"{n} {names.get(k, PLURAL.get(k, k)) if n != 1 else names.get(k, k).rstrip('s')}"
+            for k, n in counts.items()
+        ]
+    )
 
 
 @register_family("count_shapes", difficulty="read", **KW)
@@ -67,10 +77,18 @@ def count_shapes(rng: random.Random, variant_rng: random.Random | None = None):
         answer, atype, level = num(val), "integer", "one-op"
         steps += [f"The difference is {ann}.", f"There are {num(val)} more {PLURAL[a]}."]
     return build(
-        family="count_shapes", scene=sc, answer=answer, answer_type=atype,
-        parts=QuestionParts("The picture shows several shapes.", "", "", q), steps=steps, difficulty=level,
-        subject=SUBJECT, template=f"count_shapes:{ask}", alternatives=alternatives, **COUNT_META,
-    )  # fmt: skip
+        family="count_shapes",
+        scene=sc,
+        answer=answer,
+        answer_type=atype,
+        parts=QuestionParts("The picture shows several shapes.", "", "", q),
+        steps=steps,
+        difficulty=level,
+        subject=SUBJECT,
+        template=f"count_shapes:{ask}",
+        alternatives=alternatives,
+        **COUNT_META,
+    )
 
 
 @register_family("count_by_color", difficulty="read", **KW)
@@ -92,11 +110,18 @@ def count_by_color(rng: random.Random, variant_rng: random.Random | None = None)
     for c in names:
         for _ in range(counts[c]):
             rgb = COLORS[c]  # outline: a darker shade of the fill (never the palette's colour cycling)
-            sc.add(Icon(kind, pos[k], 34.0, fill=rgb, color=tuple(int(v * 0.55) for v in rgb), tag=f"{c} {kind}"))
+            sc.add(
+                Icon(kind, pos[k], 34.0, fill=rgb, color=tuple(int(v * 0.55) for v in rgb), tag=f"{c} {kind}")
+            )
             k += 1
     plural = PLURAL[kind]
-    steps = [pick(vr, f"Counting the {plural} by colour: {tally(counts, {c: c for c in names})}.",
-                  "By colour: " + ", ".join(f"{c}: {counts[c]}" for c in names) + ".")]  # fmt: skip
+    steps = [
+        pick(
+            vr,
+            f"Counting the {plural} by colour: {tally(counts, {c: c for c in names})}.",
+            "By colour: " + ", ".join(f"{c}: {counts[c]}" for c in names) + ".",
+        )
+    ]
     choices, alternatives, level = None, [], "read"
     if ask == "color":
         c = vr.choice(names)
@@ -108,27 +133,44 @@ def count_by_color(rng: random.Random, variant_rng: random.Random | None = None)
         q = f"How many {plural} are not {c}?"
         ann, val = calc(f"{sum(counts.values())}-{counts[c]}")
         answer, atype, level = num(val), "integer", "one-op"
-        steps += [f"There are {sum(counts.values())} {plural} and {counts[c]} of them are {c}.",
-                  f"Not {c}: {ann}."]  # fmt: skip
+        steps += [
+            f"There are {sum(counts.values())} {plural} and {counts[c]} of them are {c}.",
+            f"Not {c}: {ann}.",
+        ]
     else:
         c = max(names, key=lambda x: counts[x])
         q = f"Which colour has the most {plural}?"
         answer, atype = c, "text"
-        alternatives = [x for x in names if x != c] + [x for x in ("red", "blue", "green", "gray") if x not in names]
+        alternatives = [x for x in names if x != c] + [
+            x for x in ("red", "blue", "green", "gray") if x not in names
+        ]
         steps.append(f"{c.capitalize()} has the most ({counts[c]}).")
         if mc:
             choices, answer = choices_for(vr, c, alternatives[:3])
             atype = "multiple_choice"
     return build(
-        family="count_by_color", scene=sc, answer=answer, answer_type=atype, choices=choices,
-        parts=QuestionParts(f"The picture shows {plural} in several colours.", "", "", q), steps=steps,
-        difficulty=level, subject=SUBJECT, template=f"count_by_color:{ask}:{mc}", alternatives=alternatives,
+        family="count_by_color",
+        scene=sc,
+        answer=answer,
+        answer_type=atype,
+        choices=choices,
+        parts=QuestionParts(f"The picture shows {plural} in several colours.", "", "", q),
+        steps=steps,
+        difficulty=level,
+        subject=SUBJECT,
+        template=f"count_by_color:{ask}:{mc}",
+        alternatives=alternatives,
         **COUNT_META,
-    )  # fmt: skip
+    )
 
 
-@register_family("picture_arithmetic", difficulty="one-op", subject=SUBJECT, dynamath_topic="arithmetic",
-                 mathvista_task="math word problem")  # fmt: skip
+@register_family(
+    "picture_arithmetic",
+    difficulty="one-op",
+    subject=SUBJECT,
+    dynamath_topic="arithmetic",
+    mathvista_task="math word problem",
+)
 def picture_arithmetic(rng: random.Random, variant_rng: random.Random | None = None):
     """Equal groups in boxes (how many in all, or shared equally), or taking some away from a picture."""
     vr = variant_rng or rng
@@ -151,8 +193,11 @@ def picture_arithmetic(rng: random.Random, variant_rng: random.Random | None = N
                 cx = x0 + width * ((k % cols) + 0.5) / cols
                 cy = 110 + 180 * ((k // cols) + 0.5) / rows
                 sc.add(Icon(kind, (cx, cy), size, fill=fill, tag=kind))
-        q = pick(rng, f"Each box holds the same number of {plural}. How many {plural} are there in all?",
-                 f"How many {plural} are in the {g} boxes altogether?")  # fmt: skip
+        q = pick(
+            rng,
+            f"Each box holds the same number of {plural}. How many {plural} are there in all?",
+            f"How many {plural} are in the {g} boxes altogether?",
+        )
         ann, val = calc(f"{g}*{m}")
         steps = [f"There are {g} boxes with {m} {plural} in each.", f"In all: {ann}."]
         desc = f"The picture shows {g} boxes of {plural}."
@@ -177,10 +222,17 @@ def picture_arithmetic(rng: random.Random, variant_rng: random.Random | None = N
         desc = f"The picture shows some {plural}."
     steps.append(f"The answer is {num(val)}.")
     return build(
-        family="picture_arithmetic", scene=sc, answer=num(val), answer_type="integer",
-        parts=QuestionParts(desc, "", "", q), steps=steps, difficulty="one-op", subject=SUBJECT,
-        template=f"picture_arithmetic:{ask}", **COUNT_META,
-    )  # fmt: skip
+        family="picture_arithmetic",
+        scene=sc,
+        answer=num(val),
+        answer_type="integer",
+        parts=QuestionParts(desc, "", "", q),
+        steps=steps,
+        difficulty="one-op",
+        subject=SUBJECT,
+        template=f"picture_arithmetic:{ask}",
+        **COUNT_META,
+    )
 
 
 # === clock ===
@@ -213,8 +265,13 @@ def fmt_time(h: int, m: int) -> str:
     return f"{(h - 1) % 12 + 1}:{m:02d}"
 
 
-@register_family("clock_reading", difficulty="read", subject=SUBJECT, dynamath_topic="arithmetic",
-                 mathvista_task="visual question answering")  # fmt: skip
+@register_family(
+    "clock_reading",
+    difficulty="read",
+    subject=SUBJECT,
+    dynamath_topic="arithmetic",
+    mathvista_task="visual question answering",
+)
 def clock_reading(rng: random.Random, variant_rng: random.Random | None = None):
     """Read the time on an analog clock, the time some minutes later, or the minutes to the next hour."""
     vr = variant_rng or rng
@@ -222,23 +279,43 @@ def clock_reading(rng: random.Random, variant_rng: random.Random | None = None):
     hour, minute = vr.randint(1, 12), 5 * vr.randint(0, 11)
     sc = clock_scene(vr, hour, minute)
     now = fmt_time(hour, minute)
-    steps = [f"The short hand is {'at' if minute == 0 else 'just past'} {hour} and the long hand points to "
-             f"{minute // 5 if minute else 12}, which means {minute} minutes.", f"The clock shows {now}."]  # fmt: skip
+    steps = [
+        f"The short hand is {'at' if minute == 0 else 'just past'} {hour} and the long hand points to "
+        f"{minute // 5 if minute else 12}, which means {minute} minutes.",
+        f"The clock shows {now}.",
+    ]
     alternatives: list[str] = []
     if ask == "time":
-        q = pick(rng, "What time does the clock show? Answer in the form h:mm.", "What time is it? Answer like 3:45.")
+        q = pick(
+            rng,
+            "What time does the clock show? Answer in the form h:mm.",
+            "What time is it? Answer like 3:45.",
+        )
         answer, atype, level = now, "text", "read"
         swapped = fmt_time(minute // 5 or 12, (hour % 12) * 5)
-        alternatives = [swapped, fmt_time(hour + 1, minute), fmt_time(hour, (minute + 30) % 60), fmt_time(hour - 1, minute)]
+        alternatives = [
+            swapped,
+            fmt_time(hour + 1, minute),
+            fmt_time(hour, (minute + 30) % 60),
+            fmt_time(hour - 1, minute),
+        ]
     elif ask == "later":
         add = 5 * vr.randint(2, 9)
         q = f"What time will it be {add} minutes later? Answer in the form h:mm."
         total = minute + add
         ann, _ = calc(f"{minute}+{add}")
         h2, m2 = hour + total // 60, total % 60
-        steps.append(f"Adding {add} minutes: {ann} minutes past {hour}" + (", which is past the next hour." if total >= 60 else "."))
+        steps.append(
+            f"Adding {add} minutes: {ann} minutes past {hour}"
+            + (", which is past the next hour." if total >= 60 else ".")
+        )
         answer, atype, level = fmt_time(h2, m2), "text", "one-op"
-        alternatives = [fmt_time(hour, (minute + add) % 60), fmt_time(h2 + 1, m2), fmt_time(h2, (m2 + 5) % 60), now]
+        alternatives = [
+            fmt_time(hour, (minute + add) % 60),
+            fmt_time(h2 + 1, m2),
+            fmt_time(h2, (m2 + 5) % 60),
+            now,
+        ]
     else:
         q = f"How many minutes are left until {(hour % 12) + 1} o'clock?"
         ann, val = calc(f"60-{minute}")
@@ -246,8 +323,17 @@ def clock_reading(rng: random.Random, variant_rng: random.Random | None = None):
         answer, atype, level = num(val), "integer", "one-op"
     steps.append(f"The answer is {answer}.")
     return build(
-        family="clock_reading", scene=sc, answer=answer, answer_type=atype,
-        parts=QuestionParts("The picture shows an analog clock.", "", "", q), steps=steps, difficulty=level,
-        subject=SUBJECT, template=f"clock_reading:{ask}", level="elementary school", context="abstract scene",
-        skills=["numeric commonsense", "arithmetic reasoning"], alternatives=alternatives,
-    )  # fmt: skip
+        family="clock_reading",
+        scene=sc,
+        answer=answer,
+        answer_type=atype,
+        parts=QuestionParts("The picture shows an analog clock.", "", "", q),
+        steps=steps,
+        difficulty=level,
+        subject=SUBJECT,
+        template=f"clock_reading:{ask}",
+        level="elementary school",
+        context="abstract scene",
+        skills=["numeric commonsense", "arithmetic reasoning"],
+        alternatives=alternatives,
+    )

@@ -10,11 +10,11 @@ MathVerse "essential condition": drawn as a label with role ``"condition"`` and 
 
 from __future__ import annotations
 
-import math
 import random
+from collections.abc import Callable
 
 from svemath.data.families.base import QuestionParts, calc, register_family
-from svemath.data.families.misc_util import CONDITION, build, choices_for, near_ints, num, pick, py_list
+from svemath.data.families.misc_util import CONDITION, build, choices_for, near_ints, num, pick
 from svemath.data.plots import Axes
 from svemath.data.scene import Scene, Text
 
@@ -32,11 +32,18 @@ def plot_axes(vr: random.Random, xs: tuple[int, int], ys: tuple[int, int]) -> tu
     cross = span <= 6 and xs[0] <= 0 <= xs[1] and ys[0] <= 0 <= ys[1] and vr.random() < 0.6
     m = 0.4 if cross else 0.5
     sc = Scene(384, 384, rotation_limit=0)
-    ax = sc.add(Axes(
-        (30, 30, 354, 354), xlim=(xs[0] - m, xs[1] + m), ylim=(ys[0] - m, ys[1] + m),
-        xticks=list(range(xs[0], xs[1] + 1)), yticks=list(range(ys[0], ys[1] + 1)), grid=True,
-        frame="cross" if cross else "box", origin_label="O" if cross and vr.random() < 0.5 else "",
-    ))  # fmt: skip
+    ax = sc.add(
+        Axes(
+            (30, 30, 354, 354),
+            xlim=(xs[0] - m, xs[1] + m),
+            ylim=(ys[0] - m, ys[1] + m),
+            xticks=list(range(xs[0], xs[1] + 1)),
+            yticks=list(range(ys[0], ys[1] + 1)),
+            grid=True,
+            frame="cross" if cross else "box",
+            origin_label="O" if cross and vr.random() < 0.5 else "",
+        )
+    )
     return sc, ax
 
 
@@ -70,7 +77,9 @@ def poly_calc(coeffs: list[float], x: int) -> str:
         if c == 0:
             continue
         mag = num(abs(c))
-        body = {0: mag, 1: xs if mag == "1" else f"{mag}*{xs}"}.get(p, f"{xs}^{p}" if mag == "1" else f"{mag}*{xs}^{p}")
+        body = {0: mag, 1: xs if mag == "1" else f"{mag}*{xs}"}.get(
+            p, f"{xs}^{p}" if mag == "1" else f"{mag}*{xs}^{p}"
+        )
         out += ("-" if c < 0 else ("+" if out else "")) + body
     return out or "0"
 
@@ -84,6 +93,27 @@ def expr_label(sc: Scene, ax: Axes, f, text: str, label_x: float, color: int | N
     sc.add(ax.curve(f, label=text, label_x=label_x, label_role=CONDITION, color=color))
 
 
+def _value_function(
+    vr: random.Random, kind: str
+) -> tuple[Callable[[float], float], str, Callable[[int], str]]:
+    """(f, its expression text, x -> calculator expression of f(x)) for a line, parabola or |x| curve
+    whose values at integers are integers."""
+    s, h, k = vr.choice([1, -1]), vr.randint(-2, 2), vr.randint(-3, 3)
+    if kind == "line":
+        m, b = vr.choice([-2, -1, 1, 2]), vr.randint(-2, 2)
+        return (lambda x: m * x + b), poly_text([m, b]), (lambda a: poly_calc([m, b], a))
+    if kind == "parabola":
+        coeffs = [s, -2 * s * h, s * h * h + k]
+        return (lambda x: s * (x - h) ** 2 + k), poly_text(coeffs), (lambda a: poly_calc(coeffs, a))
+    text = ("" if s > 0 else "-") + f"|{shift_text(h).strip('()')}|" + term(k, 0, False)
+
+    def expr(a: int) -> str:
+        inner = f"abs({a}{-h:+d})" if h else f"abs({a})"
+        return ("" if s > 0 else "-") + inner + (f"+{k}" if k > 0 else (f"-{-k}" if k < 0 else ""))
+
+    return (lambda x: s * abs(x - h) + k), text, expr
+
+
 # === read a value ===
 
 
@@ -95,21 +125,7 @@ def function_value(rng: random.Random, variant_rng: random.Random | None = None)
     mc = rng.random() < 0.25
     kind = vr.choice(["line", "parabola", "abs"])
     for _ in range(100):
-        s, h, k = vr.choice([1, -1]), vr.randint(-2, 2), vr.randint(-3, 3)
-        if kind == "line":
-            m, b = vr.choice([-2, -1, 1, 2]), vr.randint(-2, 2)
-            f = lambda x, m=m, b=b: m * x + b  # noqa: E731
-            text, expr = poly_text([m, b]), lambda a, m=m, b=b: poly_calc([m, b], a)
-        elif kind == "parabola":
-            coeffs = [s, -2 * s * h, s * h * h + k]
-            f = lambda x, s=s, h=h, k=k: s * (x - h) ** 2 + k  # noqa: E731
-            text, expr = poly_text(coeffs), lambda a, c=coeffs: poly_calc(c, a)
-        else:
-            f = lambda x, s=s, h=h, k=k: s * abs(x - h) + k  # noqa: E731
-            inner = shift_text(h).strip("()")
-            text = ("" if s > 0 else "-") + f"|{inner}|" + term(k, 0, False)
-            expr = lambda a, s=s, h=h, k=k: ("" if s > 0 else "-") + (f"abs({a}{-h:+d})" if h else f"abs({a})") + (  # noqa: E731
-                f"+{k}" if k > 0 else (f"-{-k}" if k < 0 else ""))
+        f, text, expr = _value_function(vr, kind)
         a = vr.randint(-3, 3)
         if -4 <= f(a) <= 4 and a != 0:
             break
@@ -118,8 +134,11 @@ def function_value(rng: random.Random, variant_rng: random.Random | None = None)
     expr_label(sc, ax, f, f"y = {text}", label_x=3.5 if vr.random() < 0.5 else -3.5)
     q = [f"What is f({a})?", f"What is the value of f(x) at x = {a}?", f"Find f({a}) from the graph."][form]
     steps = [
-        pick(vr, f"At x = {a} the graph passes through the point ({a}, {value}).",
-             f"Going up from x = {a} to the curve and across to the y-axis gives y = {value}."),  # fmt: skip
+        pick(
+            vr,
+            f"At x = {a} the graph passes through the point ({a}, {value}).",
+            f"Going up from x = {a} to the curve and across to the y-axis gives y = {value}.",
+        ),
         f"Check with the equation: f({a}) = " + calc(expr(a))[0] + ".",
         f"So f({a}) = {value}.",
     ]
@@ -127,14 +146,27 @@ def function_value(rng: random.Random, variant_rng: random.Random | None = None)
     if mc:
         choices, letter = choices_for(vr, str(value), near_ints(vr, value, extra=[-value, int(f(-a))]))
     return build(
-        family="function_value", scene=sc, answer=letter or str(value),
-        answer_type="multiple_choice" if mc else "integer", choices=choices,
-        parts=QuestionParts("The figure shows the graph of a function y = f(x) on a grid.", "",
-                            f"The function is f(x) = {text}.", q),
-        steps=steps, difficulty="read", subject=SUBJECT, template=f"function_value:{form}:{mc}",
-        level="high school", context="function plot", skills=["algebraic reasoning"], subfield="Coordinate",
+        family="function_value",
+        scene=sc,
+        answer=letter or str(value),
+        answer_type="multiple_choice" if mc else "integer",
+        choices=choices,
+        parts=QuestionParts(
+            "The figure shows the graph of a function y = f(x) on a grid.",
+            "",
+            f"The function is f(x) = {text}.",
+            q,
+        ),
+        steps=steps,
+        difficulty="read",
+        subject=SUBJECT,
+        template=f"function_value:{form}:{mc}",
+        level="high school",
+        context="function plot",
+        skills=["algebraic reasoning"],
+        subfield="Coordinate",
         condition_tags=[CONDITION],
-    )  # fmt: skip
+    )
 
 
 # === lines through marked points ===
@@ -157,8 +189,15 @@ def _marked_line(vr: random.Random) -> tuple[Scene, tuple[int, int, int, int, fl
     sc.add(ax.curve(lambda x: m * x + b))
     for name, x, y in (("A", x1, y1), ("B", x2, y2)):
         p = sc.add(ax.point(x, y, name))
-        sc.add(Text(p.xy, f"({x}, {y})", placement="near", direction=vr.choice([45.0, 135.0, 315.0]),
-                    label_role=CONDITION))  # fmt: skip
+        sc.add(
+            Text(
+                p.xy,
+                f"({x}, {y})",
+                placement="near",
+                direction=vr.choice([45.0, 135.0, 315.0]),
+                label_role=CONDITION,
+            )
+        )
     return sc, pts
 
 
@@ -168,24 +207,45 @@ def line_slope(rng: random.Random, variant_rng: random.Random | None = None):
     vr = variant_rng or rng
     mc = rng.random() < 0.3
     sc, (x1, y1, x2, y2, m, _) = _marked_line(vr)
-    q = pick(rng, "What is the slope of line AB?", "Find the slope of the line through A and B.",
-             "What is the slope of the line shown?")  # fmt: skip
+    q = pick(
+        rng,
+        "What is the slope of line AB?",
+        "Find the slope of the line through A and B.",
+        "What is the slope of the line shown?",
+    )
     ann, val = calc(f"({y2}-({y1}))/({x2}-({x1}))")
-    steps = [f"The line passes through A({x1}, {y1}) and B({x2}, {y2}).",
-             f"Slope = (y2 - y1)/(x2 - x1) = {ann}.", f"The slope is {num(val)}."]  # fmt: skip
+    steps = [
+        f"The line passes through A({x1}, {y1}) and B({x2}, {y2}).",
+        f"Slope = (y2 - y1)/(x2 - x1) = {ann}.",
+        f"The slope is {num(val)}.",
+    ]
     choices = letter = None
     if mc:
         wrong = [num(-m), num(1 / m) if m else "0", num(-1 / m), num(m + 1)]
         choices, letter = choices_for(vr, num(m), wrong)
     return build(
-        family="line_slope", scene=sc, answer=letter or num(m),
-        answer_type="multiple_choice" if mc else "float", precision=None if mc else 1, choices=choices,
-        parts=QuestionParts("A line on a coordinate grid passes through the marked points A and B.", "",
-                            f"A = ({x1}, {y1}) and B = ({x2}, {y2}).", q),
-        steps=steps, difficulty="one-op", subject=SUBJECT, template=f"line_slope:{mc}", level="high school",
-        context="function plot", skills=["algebraic reasoning"], subfield="Expression",
+        family="line_slope",
+        scene=sc,
+        answer=letter or num(m),
+        answer_type="multiple_choice" if mc else "float",
+        precision=None if mc else 1,
+        choices=choices,
+        parts=QuestionParts(
+            "A line on a coordinate grid passes through the marked points A and B.",
+            "",
+            f"A = ({x1}, {y1}) and B = ({x2}, {y2}).",
+            q,
+        ),
+        steps=steps,
+        difficulty="one-op",
+        subject=SUBJECT,
+        template=f"line_slope:{mc}",
+        level="high school",
+        context="function plot",
+        skills=["algebraic reasoning"],
+        subfield="Expression",
         condition_tags=[CONDITION],
-    )  # fmt: skip
+    )
 
 
 def line_text(m: float, b: float) -> str:
@@ -200,8 +260,11 @@ def line_equation(rng: random.Random, variant_rng: random.Random | None = None):
     sc, (x1, y1, x2, y2, m, b) = _marked_line(vr)
     ann_m, _ = calc(f"({y2}-({y1}))/({x2}-({x1}))")
     ann_b, _ = calc(f"{y1}-({num(m)})*({x1})")
-    steps = [f"The line passes through A({x1}, {y1}) and B({x2}, {y2}).", f"Slope m = {ann_m}.",
-             f"Intercept b = y1 - m*x1 = {ann_b}."]  # fmt: skip
+    steps = [
+        f"The line passes through A({x1}, {y1}) and B({x2}, {y2}).",
+        f"Slope m = {ann_m}.",
+        f"Intercept b = y1 - m*x1 = {ann_b}.",
+    ]
     if ask == "intercept":
         q = pick(rng, "What is the y-intercept of line AB?", "At what y-value does line AB cross the y-axis?")
         steps.append(f"The y-intercept is {num(b)}.")
@@ -209,90 +272,34 @@ def line_equation(rng: random.Random, variant_rng: random.Random | None = None):
     else:
         q = "Which equation describes line AB?"
         right = line_text(m, b)
-        wrong = [line_text(-m, b), line_text(m, -b) if b else line_text(m, b + 1), line_text(b or 1, m),
-                 line_text(m, b + 2)]  # fmt: skip
+        wrong = [
+            line_text(-m, b),
+            line_text(m, -b) if b else line_text(m, b + 1),
+            line_text(b or 1, m),
+            line_text(m, b + 2),
+        ]
         choices, answer = choices_for(vr, right, wrong)
         atype = "multiple_choice"
         steps.append(f"So the line is {right}.")
     return build(
-        family="line_equation", scene=sc, answer=answer, answer_type=atype, choices=choices,
-        parts=QuestionParts("A line on a coordinate grid passes through the marked points A and B.", "",
-                            f"A = ({x1}, {y1}) and B = ({x2}, {y2}).", q),
-        steps=steps, difficulty="multi-step", subject=SUBJECT, template=f"line_equation:{ask}",
-        level="high school", context="function plot", skills=["algebraic reasoning"], subfield="Expression",
+        family="line_equation",
+        scene=sc,
+        answer=answer,
+        answer_type=atype,
+        choices=choices,
+        parts=QuestionParts(
+            "A line on a coordinate grid passes through the marked points A and B.",
+            "",
+            f"A = ({x1}, {y1}) and B = ({x2}, {y2}).",
+            q,
+        ),
+        steps=steps,
+        difficulty="multi-step",
+        subject=SUBJECT,
+        template=f"line_equation:{ask}",
+        level="high school",
+        context="function plot",
+        skills=["algebraic reasoning"],
+        subfield="Expression",
         condition_tags=[CONDITION],
-    )  # fmt: skip
-
-
-# === sinusoids ===
-
-_OMEGA = {2: "πx", 3: "2πx/3", 4: "πx/2", 6: "πx/3", 8: "πx/4"}
-
-
-def _sinusoid(vr: random.Random, for_period: bool) -> tuple[Scene, int, int, int, str, int]:
-    """A sinusoid y = ±A sin(2π(x - x0)/T) on x in [0, 8] with a maximum (sign +1) or a minimum (-1) at
-    the integer ``peak``; returns (scene, A, T, peak, expression, sign)."""
-    amp = vr.randint(1, 3)
-    period = vr.choice([2, 3, 4, 6] if for_period else [2, 3, 4, 6, 8])
-    peak = vr.randint(0, min(2, 8 - period) if for_period else 2)
-    sign = vr.choice([1, -1])  # -1: a trough at ``peak`` (the curve is -A sin(...))
-    x0 = peak - period / 4
-    shift = "" if x0 == 0 else (f" - {num(x0)}" if x0 > 0 else f" + {num(-x0)}")
-    arg = _OMEGA[period] if not shift else f"{_OMEGA[period].replace('x', '(x' + shift + ')')}"
-    text = f"y = {'-' if sign < 0 else ''}{'' if amp == 1 else amp}sin({arg})"
-    sc, ax = plot_axes(vr, (0, 8), (-4, 4))
-    f = lambda x: sign * amp * math.sin(2 * math.pi * (x - x0) / period)  # noqa: E731
-    expr_label(sc, ax, f, text, label_x=vr.choice([0.5, 7.5]), color=vr.choice([None, 0, 3]))
-    return sc, amp, period, peak, text, sign
-
-
-@register_family("sine_amplitude", difficulty="read", dynamath_topic="analytic geometry", **KW)
-def sine_amplitude(rng: random.Random, variant_rng: random.Random | None = None):
-    """Amplitude or maximum value of a plotted sinusoid."""
-    vr = variant_rng or rng
-    ask = rng.choice(["amplitude", "max", "min"])
-    sc, amp, period, _, text, _ = _sinusoid(vr, False)
-    q = {"amplitude": "What is the amplitude of the function?", "max": "What is the maximum value of the function?",
-         "min": "What is the minimum value of the function?"}[ask]  # fmt: skip
-    steps = [pick(vr, f"The curve reaches a highest value of {amp} and a lowest value of {-amp}.",
-                  f"The graph goes up to y = {amp} and down to y = {-amp}.")]  # fmt: skip
-    if ask == "amplitude":
-        ann, _ = calc(f"({amp}-({-amp}))/2")
-        steps += [f"Amplitude = (max - min)/2 = {ann}.", f"The amplitude is {amp}."]
-        answer = amp
-    else:
-        answer = amp if ask == "max" else -amp
-        steps.append(f"So the {'maximum' if ask == 'max' else 'minimum'} value is {answer}.")
-    return build(
-        family="sine_amplitude", scene=sc, answer=str(answer), answer_type="integer",
-        parts=QuestionParts("The figure shows the graph of a sinusoidal function.", "",
-                            f"The function is {text}.", q),
-        steps=steps, difficulty="read", subject=SUBJECT, template=f"sine_amplitude:{ask}",
-        level="high school", context="function plot", skills=["algebraic reasoning"], subfield="Property",
-        condition_tags=[CONDITION],
-    )  # fmt: skip
-
-
-@register_family("sine_period", difficulty="one-op", dynamath_topic="analytic geometry", **KW)
-def sine_period(rng: random.Random, variant_rng: random.Random | None = None):
-    """Period of a plotted sinusoid from two consecutive maxima (or minima)."""
-    vr = variant_rng or rng
-    mc = rng.random() < 0.3
-    sc, amp, period, peak, text, sign = _sinusoid(vr, True)
-    word = "maxima" if sign > 0 else "minima"
-    q = pick(rng, "What is the period of the function?", "What is the smallest positive period of this function?")
-    ann, _ = calc(f"{peak + period}-{peak}")
-    steps = [f"Two consecutive {word} of the curve are at x = {peak} and x = {peak + period}.",
-             f"Period = {ann}.", f"The period is {period}."]  # fmt: skip
-    choices = letter = None
-    if mc:
-        choices, letter = choices_for(vr, str(period), near_ints(vr, period, extra=[period // 2, 2 * period, amp], lo=1))
-    return build(
-        family="sine_period", scene=sc, answer=letter or str(period),
-        answer_type="multiple_choice" if mc else "integer", choices=choices,
-        parts=QuestionParts("The figure shows the graph of a sinusoidal function.", "",
-                            f"The function is {text}.", q),
-        steps=steps, difficulty="one-op", subject=SUBJECT, template=f"sine_period:{mc}", level="high school",
-        context="function plot", skills=["algebraic reasoning"], subfield="Property",
-        condition_tags=[CONDITION],
-    )  # fmt: skip
+    )

@@ -9,8 +9,16 @@ from __future__ import annotations
 import random
 
 from svemath.data.families.base import QuestionParts, calc, register_family
-from svemath.data.families.functions import KW, SUBJECT, expr_label, plot_axes, poly_calc, poly_text, shift_text
-from svemath.data.families.misc_util import CONDITION, build, choices_for, near_ints, num, pick, py_list
+from svemath.data.families.functions import (
+    KW,
+    SUBJECT,
+    expr_label,
+    plot_axes,
+    poly_calc,
+    poly_text,
+    shift_text,
+)
+from svemath.data.families.misc_util import CONDITION, build, choices_for, num, pick, py_list
 from svemath.data.scene import Text
 
 # === parabola vertex ===
@@ -27,18 +35,38 @@ def parabola_vertex(rng: random.Random, variant_rng: random.Random | None = None
     coeffs = [a, -2 * a * h, a * h * h + k]
     text = f"y = {poly_text(coeffs)}"
     sc, ax = plot_axes(vr, (-4, 4), (-4, 4))
-    expr_label(sc, ax, lambda x: a * (x - h) ** 2 + k, text, label_x=vr.choice([-3.0, 3.0]), color=vr.choice([None, 0]))
+    expr_label(
+        sc,
+        ax,
+        lambda x: a * (x - h) ** 2 + k,
+        text,
+        label_x=vr.choice([-3.0, 3.0]),
+        color=vr.choice([None, 0]),
+    )
     low = a > 0
     word = "lowest" if low else "highest"
-    steps = [pick(vr, f"The parabola opens {'upward' if low else 'downward'}; its {word} point is ({h}, {k}).",
-                  f"The turning point of the parabola is at ({h}, {k}).")]  # fmt: skip
+    steps = [
+        pick(
+            vr,
+            f"The parabola opens {'upward' if low else 'downward'}; its {word} point is ({h}, {k}).",
+            f"The turning point of the parabola is at ({h}, {k}).",
+        )
+    ]
     ann_h, _ = calc(f"-({num(coeffs[1])})/(2*{num(a)})")
     steps.append(f"Check: x = -b/(2a) = {ann_h}.")
     choices = None
     if ask == "vertex":
-        q = pick(rng, "What are the coordinates of the vertex of the parabola?", "Which point is the vertex of the parabola?")
-        wrong = [f"({-h}, {k})" if h else f"({h}, {-k})", f"({h}, {-k})" if k else f"({h}, {k + 1})",
-                 f"({k}, {h})" if k != h else f"({h + 1}, {k})", f"({h + 1}, {k - 1})"]  # fmt: skip
+        q = pick(
+            rng,
+            "What are the coordinates of the vertex of the parabola?",
+            "Which point is the vertex of the parabola?",
+        )
+        wrong = [
+            f"({-h}, {k})" if h else f"({h}, {-k})",
+            f"({h}, {-k})" if k else f"({h}, {k + 1})",
+            f"({k}, {h})" if k != h else f"({h + 1}, {k})",
+            f"({h + 1}, {k - 1})",
+        ]
         choices, answer = choices_for(vr, f"({h}, {k})", wrong)
         steps.append(f"So the vertex is ({h}, {k}).")
         atype, level = "multiple_choice", "read"
@@ -51,13 +79,27 @@ def parabola_vertex(rng: random.Random, variant_rng: random.Random | None = None
         answer, atype, level = str(k), "integer", "read"
         steps.append(f"The {'minimum' if low else 'maximum'} value is the y-coordinate of the vertex, {k}.")
     return build(
-        family="parabola_vertex", scene=sc, answer=answer, answer_type=atype, choices=choices,
-        parts=QuestionParts("The figure shows the graph of a quadratic function.",
-                            f"The graph is a parabola opening {'upward' if low else 'downward'}.",
-                            f"The function is {text}.", q),
-        steps=steps, difficulty=level, subject=SUBJECT, template=f"parabola_vertex:{ask}", level="high school",
-        context="function plot", skills=["algebraic reasoning"], subfield="Property", condition_tags=[CONDITION],
-    )  # fmt: skip
+        family="parabola_vertex",
+        scene=sc,
+        answer=answer,
+        answer_type=atype,
+        choices=choices,
+        parts=QuestionParts(
+            "The figure shows the graph of a quadratic function.",
+            f"The graph is a parabola opening {'upward' if low else 'downward'}.",
+            f"The function is {text}.",
+            q,
+        ),
+        steps=steps,
+        difficulty=level,
+        subject=SUBJECT,
+        template=f"parabola_vertex:{ask}",
+        level="high school",
+        context="function plot",
+        skills=["algebraic reasoning"],
+        subfield="Property",
+        condition_tags=[CONDITION],
+    )
 
 
 # === zeros ===
@@ -86,15 +128,25 @@ def function_zeros(rng: random.Random, variant_rng: random.Random | None = None)
 
         xs = [roots[0] + (roots[-1] - roots[0]) * i / 100 for i in range(101)]
         extremes = [f(x) for x in xs]
-        if 1.0 <= max(abs(min(extremes)), abs(max(extremes))) <= 4.5 and min(abs(f(x + 0.5)) for x in roots[:-1]) > 0.3:
+        if (
+            1.0 <= max(abs(min(extremes)), abs(max(extremes))) <= 4.5
+            and min(abs(f(x + 0.5)) for x in roots[:-1]) > 0.3
+        ):
             break
     text = _factored(c, roots)
     sc, ax = plot_axes(vr, (-4, 4), (-4, 4))
     expr_label(sc, ax, f, text, label_x=vr.choice([-3.6, 3.6]), color=vr.choice([None, 0, 2]))
-    steps = [pick(vr, f"The graph crosses the x-axis at x = {', '.join(map(str, roots))}.",
-                  f"The curve meets the x-axis at {', '.join(f'({r}, 0)' for r in roots)}.")]  # fmt: skip
+    steps = [
+        pick(
+            vr,
+            f"The graph crosses the x-axis at x = {', '.join(map(str, roots))}.",
+            f"The curve meets the x-axis at {', '.join(f'({r}, 0)' for r in roots)}.",
+        )
+    ]
     if ask == "count":
-        q = pick(rng, "How many zeros does the function have?", "How many times does the graph cross the x-axis?")
+        q = pick(
+            rng, "How many zeros does the function have?", "How many times does the graph cross the x-axis?"
+        )
         answer, atype, level = str(n), "integer", "read"
         steps.append(f"So the function has {n} zeros.")
     elif ask == "list":
@@ -107,12 +159,23 @@ def function_zeros(rng: random.Random, variant_rng: random.Random | None = None)
         answer, atype, level = num(total), "integer", "one-op"
         steps += [f"Sum = {ann}.", f"The sum of the zeros is {answer}."]
     return build(
-        family="function_zeros", scene=sc, answer=answer, answer_type=atype,
-        parts=QuestionParts("The figure shows the graph of a polynomial function.", "",
-                            f"The function is {text}.", q),
-        steps=steps, difficulty=level, subject=SUBJECT, template=f"function_zeros:{ask}", level="high school",
-        context="function plot", skills=["algebraic reasoning"], subfield="Property", condition_tags=[CONDITION],
-    )  # fmt: skip
+        family="function_zeros",
+        scene=sc,
+        answer=answer,
+        answer_type=atype,
+        parts=QuestionParts(
+            "The figure shows the graph of a polynomial function.", "", f"The function is {text}.", q
+        ),
+        steps=steps,
+        difficulty=level,
+        subject=SUBJECT,
+        template=f"function_zeros:{ask}",
+        level="high school",
+        context="function plot",
+        skills=["algebraic reasoning"],
+        subfield="Property",
+        condition_tags=[CONDITION],
+    )
 
 
 # === monotonic intervals ===
@@ -143,15 +206,29 @@ def monotonic_interval(rng: random.Random, variant_rng: random.Random | None = N
         sc.add(ax.polyline(xs, ys, color=vr.choice([None, 0, 3]), weight=1.3))
         for x, y in zip(xs, ys, strict=True):
             p = sc.add(ax.point(x, y))
-            sc.add(Text(p.xy, f"({x}, {y})", placement="near", direction=90.0 if y >= 0 else 270.0,
-                        label_role=CONDITION))  # fmt: skip
+            sc.add(
+                Text(
+                    p.xy,
+                    f"({x}, {y})",
+                    placement="near",
+                    direction=90.0 if y >= 0 else 270.0,
+                    label_role=CONDITION,
+                )
+            )
         pieces = [(xs[i], xs[i + 1]) for i in range(3)]
         right = _interval(*pieces[where])
         wrong = [_interval(*p) for i, p in enumerate(pieces) if i != where] + [_interval(xs[0], xs[3])]
-        essential = "The graph is the polyline through " + ", ".join(f"({x}, {y})" for x, y in zip(xs, ys, strict=True)) + "."
-        steps = ["The graph is made of straight pieces between the marked points "
-                 + ", ".join(f"({x}, {y})" for x, y in zip(xs, ys, strict=True)) + ".",  # fmt: skip
-                 f"Only on {right} does y go {'up' if up else 'down'}: from {ys[where]} to {ys[where + 1]}."]
+        essential = (
+            "The graph is the polyline through "
+            + ", ".join(f"({x}, {y})" for x, y in zip(xs, ys, strict=True))
+            + "."
+        )
+        steps = [
+            "The graph is made of straight pieces between the marked points "
+            + ", ".join(f"({x}, {y})" for x, y in zip(xs, ys, strict=True))
+            + ".",
+            f"Only on {right} does y go {'up' if up else 'down'}: from {ys[where]} to {ys[where + 1]}.",
+        ]
     else:
         a = vr.choice([1, -1, 0.5, -0.5])
         h = vr.randint(-2, 2)
@@ -162,21 +239,37 @@ def monotonic_interval(rng: random.Random, variant_rng: random.Random | None = N
         rising_right = a > 0
         right = f"({h}, +∞)" if rising_right == up else f"(-∞, {h})"
         other = f"(-∞, {h})" if rising_right == up else f"({h}, +∞)"
-        wrong = [other, f"({k}, +∞)" if k != h else f"({h + 1}, +∞)", f"(-∞, {k})" if k != h else f"(-∞, {h - 1})",
-                 f"({-h}, +∞)" if h else "(-∞, +∞)"]  # fmt: skip
+        wrong = [
+            other,
+            f"({k}, +∞)" if k != h else f"({h + 1}, +∞)",
+            f"(-∞, {k})" if k != h else f"(-∞, {h - 1})",
+            f"({-h}, +∞)" if h else "(-∞, +∞)",
+        ]
         essential = f"The function is {text}."
-        steps = [f"The parabola opens {'upward' if a > 0 else 'downward'} with its vertex at ({h}, {k}).",
-                 f"It is {word} to the {'right' if rising_right == up else 'left'} of x = {h}, i.e. on {right}."]
+        steps = [
+            f"The parabola opens {'upward' if a > 0 else 'downward'} with its vertex at ({h}, {k}).",
+            f"It is {word} to the {'right' if rising_right == up else 'left'} of x = {h}, i.e. on {right}.",
+        ]
     choices, letter = choices_for(vr, right, wrong)
     q = f"On which interval is the function {word}?"
     steps.append(f"The answer is {right}.")
     return build(
-        family="monotonic_interval", scene=sc, answer=letter, answer_type="multiple_choice", choices=choices,
+        family="monotonic_interval",
+        scene=sc,
+        answer=letter,
+        answer_type="multiple_choice",
+        choices=choices,
         parts=QuestionParts("The figure shows the graph of a function y = f(x).", "", essential, q),
-        steps=steps, difficulty="one-op", subject=SUBJECT, template=f"monotonic_interval:{kind}:{up}",
-        level="high school", context="function plot", skills=["algebraic reasoning"], subfield="Property",
+        steps=steps,
+        difficulty="one-op",
+        subject=SUBJECT,
+        template=f"monotonic_interval:{kind}:{up}",
+        level="high school",
+        context="function plot",
+        skills=["algebraic reasoning"],
+        subfield="Property",
         condition_tags=[CONDITION],
-    )  # fmt: skip
+    )
 
 
 # === intersection of two lines ===
@@ -200,13 +293,20 @@ def lines_intersection(rng: random.Random, variant_rng: random.Random | None = N
     expr_label(sc, ax, lambda x: m2 * x + b2, t2, label_x=-lx, color=3)
     ann_x, _ = calc(f"({num(b2)}-({num(b1)}))/({num(m1)}-({num(m2)}))")
     ann_y, _ = calc(poly_calc([m1, b1], px))
-    steps = [f"The lines are {t1} and {t2}; on the grid they cross at ({px}, {py}).",
-             f"Check: {poly_text([m1, b1])} = {poly_text([m2, b2])} gives x = {ann_x}.", f"Then y = {ann_y}."]
+    steps = [
+        f"The lines are {t1} and {t2}; on the grid they cross at ({px}, {py}).",
+        f"Check: {poly_text([m1, b1])} = {poly_text([m2, b2])} gives x = {ann_x}.",
+        f"Then y = {ann_y}.",
+    ]
     choices = None
     if ask == "point":
         q = "What are the coordinates of the intersection point of the two lines?"
-        wrong = [f"({py}, {px})" if px != py else f"({px + 1}, {py})", f"({-px}, {py})" if px else f"({px}, {-py or 1})",
-                 f"({px}, {py + 1})", f"({px - 1}, {py - 1})"]  # fmt: skip
+        wrong = [
+            f"({py}, {px})" if px != py else f"({px + 1}, {py})",
+            f"({-px}, {py})" if px else f"({px}, {-py or 1})",
+            f"({px}, {py + 1})",
+            f"({px - 1}, {py - 1})",
+        ]
         choices, answer = choices_for(vr, f"({px}, {py})", wrong)
         atype, level = "multiple_choice", "multi-step"
         steps.append(f"The intersection point is ({px}, {py}).")
@@ -216,10 +316,21 @@ def lines_intersection(rng: random.Random, variant_rng: random.Random | None = N
         answer, atype, level = str(val), "integer", "one-op"
         steps.append(f"The {ask}-coordinate of the intersection is {val}.")
     return build(
-        family="lines_intersection", scene=sc, answer=answer, answer_type=atype, choices=choices,
-        parts=QuestionParts("Two lines are drawn on a coordinate grid.", "",
-                            f"The lines are {t1} and {t2}.", q),
-        steps=steps, difficulty=level, subject=SUBJECT, template=f"lines_intersection:{ask}",
-        level="high school", context="function plot", skills=["algebraic reasoning"], subfield="Coordinate",
+        family="lines_intersection",
+        scene=sc,
+        answer=answer,
+        answer_type=atype,
+        choices=choices,
+        parts=QuestionParts(
+            "Two lines are drawn on a coordinate grid.", "", f"The lines are {t1} and {t2}.", q
+        ),
+        steps=steps,
+        difficulty=level,
+        subject=SUBJECT,
+        template=f"lines_intersection:{ask}",
+        level="high school",
+        context="function plot",
+        skills=["algebraic reasoning"],
+        subfield="Coordinate",
         condition_tags=[CONDITION],
-    )  # fmt: skip
+    )

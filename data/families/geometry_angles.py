@@ -40,7 +40,7 @@ def _angle_name(names: list[str], i: int, full: bool) -> str:
     return f"∠{names[i - 1]}{names[i]}{names[(i + 1) % n]}"
 
 
-@register_family("angle-read", subject="plane geometry", difficulty="read", **_REGISTER)
+@register_family("angle_read", subject="plane geometry", difficulty="read", **_REGISTER)
 def angle_read(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """Read one labelled angle of a triangle or quadrilateral whose angles are all labelled."""
     n = rng.choice((3, 3, 4))
@@ -86,7 +86,7 @@ def angle_read(rng: random.Random, variant_rng: random.Random | None = None) -> 
     if choices:
         steps.append(mc_step(answer, final))
     return problem(
-        family="angle-read", scene=sc,
+        family="angle_read", scene=sc,
         parts=QuestionParts(f"As shown in the figure, {poly} is a {shape}.", "", essential, question),
         answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="read", unit="°",
         conds=conds, info=meta("Angle", ("geometry reasoning",), level="elementary school", grade="elementary school"),
@@ -106,7 +106,7 @@ def _fan(vr: random.Random, given: list[int], total: int) -> list:
     return fit(rotate_pts(raw, rot, center=(0.0, 0.0)), vr, size=(0.62, 0.8))
 
 
-@register_family("angle-straight-line", subject="plane geometry", difficulty="one-op", **_REGISTER)
+@register_family("angle_straight_line", subject="plane geometry", difficulty="one-op", **_REGISTER)
 def angle_straight_line(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """Angles on a straight line: one or two angles at O above line AB are given; find the rest."""
     rays = rng.choice((1, 1, 2))
@@ -165,14 +165,14 @@ def angle_straight_line(rng: random.Random, variant_rng: random.Random | None = 
     if choices:
         steps.append(mc_step(answer, final))
     return problem(
-        family="angle-straight-line", scene=sc,
+        family="angle_straight_line", scene=sc,
         parts=QuestionParts(descriptive, "", essential, question),
         answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="one-op", unit="°",
         conds=conds, info=meta("Angle", _SKILLS),
     )  # fmt: skip
 
 
-@register_family("angle-complementary", subject="plane geometry", difficulty="one-op", **_REGISTER)
+@register_family("angle_complementary", subject="plane geometry", difficulty="one-op", **_REGISTER)
 def angle_complementary(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """A ray inside a right angle AOB (right-angle mark): one part is given, find the other."""
     names = point_names(rng, 3)
@@ -214,7 +214,7 @@ def angle_complementary(rng: random.Random, variant_rng: random.Random | None = 
     if choices:
         steps.append(mc_step(answer, final))
     return problem(
-        family="angle-complementary", scene=sc,
+        family="angle_complementary", scene=sc,
         parts=QuestionParts(
             f"As shown in the figure, ray O{c_name} lies inside ∠{a_name}O{b_name}.",
             f"∠{a_name}O{b_name} is a right angle.", essential, question),
@@ -223,7 +223,7 @@ def angle_complementary(rng: random.Random, variant_rng: random.Random | None = 
     )  # fmt: skip
 
 
-@register_family("angle-vertical", subject="plane geometry", difficulty="one-op", **_REGISTER)
+@register_family("angle_vertical", subject="plane geometry", difficulty="one-op", **_REGISTER)
 def angle_vertical(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """Lines AB and CD cross at O; ∠AOC is given; find its vertical angle or an adjacent angle."""
     a, b, c, d = point_names(rng, 4)
@@ -269,7 +269,7 @@ def angle_vertical(rng: random.Random, variant_rng: random.Random | None = None)
     if choices:
         steps.append(mc_step(answer, final))
     return problem(
-        family="angle-vertical", scene=sc,
+        family="angle_vertical", scene=sc,
         parts=QuestionParts(f"As shown in the figure, lines {a}{b} and {c}{d} intersect at point O.", "",
                             essential, question),
         answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="one-op", unit="°",
@@ -277,7 +277,7 @@ def angle_vertical(rng: random.Random, variant_rng: random.Random | None = None)
     )  # fmt: skip
 
 
-@register_family("angle-around-point", subject="plane geometry", difficulty="one-op", **_REGISTER)
+@register_family("angle_around_point", subject="plane geometry", difficulty="one-op", **_REGISTER)
 def angle_around_point(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """Three or four rays from O; all angles between neighbouring rays but one are given (sum 360°)."""
     k = rng.choice((3, 4))
@@ -324,7 +324,7 @@ def angle_around_point(rng: random.Random, variant_rng: random.Random | None = N
     if choices:
         steps.append(mc_step(answer, final))
     return problem(
-        family="angle-around-point", scene=sc,
+        family="angle_around_point", scene=sc,
         parts=QuestionParts(f"As shown in the figure, {k} rays O{', O'.join(names)} start at point O.", "",
                             essential, question),
         answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="one-op", unit="°",

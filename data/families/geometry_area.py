@@ -139,7 +139,7 @@ def _altitude(sc: Scene, top, foot, base_end) -> None:
     sc.right_angle(foot, top, base_end)
 
 
-@register_family("area-basic", subject="plane geometry", difficulty="one-op", **_REGISTER)
+@register_family("area_basic", subject="plane geometry", difficulty="one-op", **_REGISTER)
 def area_basic(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """Area of a rectangle, square, triangle (base and dashed height) or parallelogram (base, height)."""
     shape = rng.choice(("rectangle", "square", "triangle", "triangle", "parallelogram"))
@@ -216,14 +216,14 @@ def area_basic(rng: random.Random, variant_rng: random.Random | None = None) -> 
     if choices:
         steps.append(mc_step(answer, final))
     return problem(
-        family="area-basic", scene=sc, parts=QuestionParts(descriptive, implicit, essential, question),
+        family="area_basic", scene=sc, parts=QuestionParts(descriptive, implicit, essential, question),
         answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="one-op",
         unit=unit_power(unit, 2), conds=conds,
         info=meta("Area", _SKILLS, level="elementary school", grade="elementary school"),
     )  # fmt: skip
 
 
-@register_family("area-composite", subject="plane geometry", difficulty="multi-step", **_REGISTER)
+@register_family("area_composite", subject="plane geometry", difficulty="multi-step", **_REGISTER)
 def area_composite(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """Area of a trapezoid (two bases, dashed height) or of an L-shaped figure split into rectangles."""
     shape = rng.choice(("trapezoid", "L-shape"))
@@ -305,7 +305,7 @@ def area_composite(rng: random.Random, variant_rng: random.Random | None = None)
     if choices:
         steps.append(mc_step(answer, final))
     return problem(
-        family="area-composite", scene=sc, parts=QuestionParts(descriptive, implicit, essential, question),
+        family="area_composite", scene=sc, parts=QuestionParts(descriptive, implicit, essential, question),
         answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="multi-step",
         unit=unit_power(unit, 2), conds=conds, info=meta("Area", _SKILLS),
     )  # fmt: skip

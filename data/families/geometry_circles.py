@@ -37,7 +37,7 @@ def _circle(vr: random.Random, lo: float = 105.0, hi: float = 135.0) -> tuple[tu
     return (192 + vr.uniform(-18, 18), 192 + vr.uniform(-18, 18)), r
 
 
-@register_family("inscribed-angle", subject="plane geometry", difficulty="one-op", **_REGISTER)
+@register_family("inscribed_angle", subject="plane geometry", difficulty="one-op", **_REGISTER)
 def inscribed_angle(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """Inscribed angle theorem (central angle = 2 x inscribed angle), equal inscribed angles on one arc,
     or the right angle in a semicircle."""
@@ -124,7 +124,7 @@ def inscribed_angle(rng: random.Random, variant_rng: random.Random | None = None
     if choices:
         steps.append(mc_step(answer, final))
     return problem(
-        family="inscribed-angle", scene=sc,
+        family="inscribed_angle", scene=sc,
         parts=QuestionParts(descriptive, "O is the centre of the circle.", essential, question),
         answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="one-op", unit="°",
         conds=conds, info=meta("Angle", _SKILLS),
@@ -140,7 +140,7 @@ def _pi_text(k: float) -> str:
     return f"{k:g}π" if k != 1 else "π"
 
 
-@register_family("circle-measure", subject="plane geometry", difficulty="one-op", **_REGISTER)
+@register_family("circle_measure", subject="plane geometry", difficulty="one-op", **_REGISTER)
 def circle_measure(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """Circumference or area of a circle from its labelled radius, or circumference / radius from its
     labelled diameter."""
@@ -209,7 +209,7 @@ def circle_measure(rng: random.Random, variant_rng: random.Random | None = None)
             final = with_unit(answer, unit, power)
             steps.append(f"Rounded, the {asked} is {final}.")
     return problem(
-        family="circle-measure", scene=sc,
+        family="circle_measure", scene=sc,
         parts=QuestionParts("As shown in the figure, O is the centre of the circle.", "", essential, question),
         answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="one-op",
         precision=precision, unit=unit_power(unit, power), conds=conds,
@@ -217,7 +217,7 @@ def circle_measure(rng: random.Random, variant_rng: random.Random | None = None)
     )  # fmt: skip
 
 
-@register_family("arc-sector", subject="plane geometry", difficulty="multi-step", **_REGISTER)
+@register_family("arc_sector", subject="plane geometry", difficulty="multi-step", **_REGISTER)
 def arc_sector(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """Arc length or sector area from the labelled central angle and radius of a shaded sector."""
     a, b = point_names(rng, 2)
@@ -269,7 +269,7 @@ def arc_sector(rng: random.Random, variant_rng: random.Random | None = None) -> 
     if choices:
         steps.append(mc_step(answer, final))
     return problem(
-        family="arc-sector", scene=sc,
+        family="arc_sector", scene=sc,
         parts=QuestionParts(f"As shown in the figure, O is the centre of the circle and sector {a}O{b} is shaded.",
                             "", essential, question),
         answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="multi-step",

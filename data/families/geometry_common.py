@@ -14,13 +14,15 @@ geometry family:
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from svemath.data.drawlist import Pt
-from svemath.data.families.base import Problem, QuestionParts, calc, fmt_number, make_choices
+from svemath.data.families.base import Problem, QuestionParts, calc, fmt_number, join_parts, make_choices
 
 CANVAS = 384
 CONDITION = "condition"  # the label role of essential conditions
@@ -169,15 +171,17 @@ def split_sum(vr: random.Random, total: int, parts: int, lo: int, hi: int) -> li
 
 # === answers ===
 def numeric_choices(
-    vr: random.Random, correct: float, distractors: Sequence[float], fmt: Any = num, k: int = 4
+    vr: random.Random, correct: float, distractors: Sequence[float], fmt: Any = num, k: int = 4,
+    signed: bool = False,
 ) -> tuple[list[str], str]:
-    """Multiple choice over numbers: the typical-mistake ``distractors`` first, then nearby values."""
-    pool = [fmt(d) for d in distractors if d > 0 and fmt(d) != fmt(correct)]
+    """Multiple choice over numbers: the typical-mistake ``distractors`` first, then nearby values.
+    Only positive options unless ``signed``."""
+    pool = [fmt(d) for d in distractors if (signed or d > 0) and fmt(d) != fmt(correct)]
     step = max(1.0, round(abs(correct) * 0.15))
     j = 1
     while len(set(pool)) < k - 1:
         for cand in (correct + j * step, correct - j * step):
-            if cand > 0 and fmt(cand) != fmt(correct):
+            if (signed or cand > 0) and fmt(cand) != fmt(correct):
                 pool.append(fmt(cand))
         j += 1
     unique = list(dict.fromkeys(pool))[: k - 1]
@@ -224,6 +228,13 @@ def problem(
     conds: Conditions | None = None,
     info: dict[str, Any] | None = None,
 ) -> Problem:
+    """A Problem with the geometry defaults; ``meta["template"]`` (the structure id shared by
+    DynaMath-style variants) is derived from the number-free question text unless given."""
+    meta_out = dict(info or {})
+    if "template" not in meta_out:
+        text = join_parts(parts.descriptive, parts.implicit, parts.question)
+        digest = hashlib.sha1(re.sub(r"\d+(\.\d+)?", "#", text).encode()).hexdigest()[:10]
+        meta_out["template"] = f"{family}:{digest}"
     return Problem(
         scene=scene,
         parts=parts,
@@ -237,7 +248,7 @@ def problem(
         precision=precision,
         unit=unit,
         condition_tags=list(conds.tags) if conds else [],
-        meta=dict(info or {}),
+        meta=meta_out,
     )
 
 
@@ -249,6 +260,7 @@ def numeric_answer(
     distractors: Sequence[float] = (),
     precision: int | None = None,
     suffix: str = "",
+    signed: bool = False,
 ) -> tuple[str, str, list[str] | None, str]:
     """(answer, answer_type, choices, final text) of a numeric result, free-form or multiple choice.
 
@@ -260,7 +272,7 @@ def numeric_answer(
         return core + suffix
 
     if mc:
-        choices, letter = numeric_choices(rng_letter, value, distractors, fmt)
+        choices, letter = numeric_choices(rng_letter, value, distractors, fmt, signed=signed)
         return letter, "multiple_choice", choices, fmt(value)
     if precision is None:
         return num(round(value)), "integer", None, fmt(value)

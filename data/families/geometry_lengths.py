@@ -40,7 +40,7 @@ def _centroid(pts: list) -> tuple[float, float]:
     return (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts))
 
 
-@register_family("length-read", subject="plane geometry", difficulty="read", **_REGISTER)
+@register_family("length_read", subject="plane geometry", difficulty="read", **_REGISTER)
 def length_read(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """Read one side of a triangle whose three sides are labelled, or one piece of a divided segment."""
     figure = rng.choice(("triangle", "triangle", "segment"))
@@ -101,7 +101,7 @@ def length_read(rng: random.Random, variant_rng: random.Random | None = None) ->
     if choices:
         steps.append(mc_step(answer, final))
     return problem(
-        family="length-read", scene=sc,
+        family="length_read", scene=sc,
         parts=QuestionParts(descriptive, "", essential, question),
         answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="read",
         unit=unit_power(unit, 1), conds=conds,
@@ -201,7 +201,7 @@ def pythagoras(rng: random.Random, variant_rng: random.Random | None = None) -> 
 RATIOS = ((2, 1), (3, 1), (3, 2), (4, 3), (5, 2), (5, 3), (4, 1))  # AB : AD
 
 
-@register_family("similar-triangles", subject="plane geometry", difficulty="multi-step", **_REGISTER)
+@register_family("similar_triangles", subject="plane geometry", difficulty="multi-step", **_REGISTER)
 def similar_triangles(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """Triangle ABC with DE ∥ BC (arrow marks), D on AB and E on AC: find BC, DE or EC from ratios."""
     a, b, c, d, e = point_names(rng, 5)
@@ -238,7 +238,6 @@ def similar_triangles(rng: random.Random, variant_rng: random.Random | None = No
     sc.parallel_marks(pB, pC)
     for pt, nm in ((pA, a), (pB, b), (pC, c), (pD, d), (pE, e)):
         sc.point(*pt, nm)
-    mid_bc = ((pB[0] + pC[0]) / 2, (pB[1] + pC[1]) / 2)
     conds = Conditions()
     db = ab - ad
     side_label(sc, pA, pD, length_text(ad, unit), away=pC, **conds.kw("AD"))
@@ -246,7 +245,7 @@ def similar_triangles(rng: random.Random, variant_rng: random.Random | None = No
     AD, DB, AB, DE, BC, AE, EC = (f"{a}{d}", f"{d}{b}", f"{a}{b}", f"{d}{e}", f"{b}{c}", f"{a}{e}", f"{e}{c}")
     ab_code = calc(f"{ad}+{db}")[0]
     if find == "BC":
-        side_label(sc, pD, pE, length_text(small, unit), away=mid_bc, **conds.kw("DE"))
+        side_label(sc, pD, pE, length_text(small, unit), away=pA, **conds.kw("DE"))
         side_label(sc, pB, pC, "x", away=pA)
         known = f"{AD} = {with_unit(ad, unit)}, {DB} = {with_unit(db, unit)} and {DE} = {with_unit(small, unit)}"
         target, value = BC, big
@@ -255,7 +254,7 @@ def similar_triangles(rng: random.Random, variant_rng: random.Random | None = No
         distractors = [small * db / ad, small + db, big + q]
     elif find == "DE":
         side_label(sc, pB, pC, length_text(big, unit), away=pA, **conds.kw("BC"))
-        side_label(sc, pD, pE, "x", away=mid_bc)
+        side_label(sc, pD, pE, "x", away=pA)
         known = f"{AD} = {with_unit(ad, unit)}, {DB} = {with_unit(db, unit)} and {BC} = {with_unit(big, unit)}"
         target, value = DE, small
         ratio = f"{DE}/{BC} = {AD}/{AB}"
@@ -286,7 +285,7 @@ def similar_triangles(rng: random.Random, variant_rng: random.Random | None = No
     if choices:
         steps.append(mc_step(answer, final))
     return problem(
-        family="similar-triangles", scene=sc,
+        family="similar_triangles", scene=sc,
         parts=QuestionParts(f"As shown in the figure, in triangle {a}{b}{c}, {d} is on {AB} and {e} is on {a}{c}.",
                             f"{DE} ∥ {BC}.", essential, question),
         answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="multi-step",

@@ -124,7 +124,7 @@ def _describe(tr: Transversal) -> tuple[str, str]:
     return descriptive, f"{n['A']}{n['B']} ∥ {n['C']}{n['D']}."
 
 
-@register_family("parallel-transversal", subject="plane geometry", difficulty="one-op", **_REGISTER)
+@register_family("parallel_transversal", subject="plane geometry", difficulty="one-op", **_REGISTER)
 def parallel_transversal(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """One angle at a parallel line is given; find a corresponding / alternate / co-interior angle."""
     relation = rng.choice(("corresponding angles", "alternate interior angles", "alternate exterior angles",
@@ -162,14 +162,14 @@ def parallel_transversal(rng: random.Random, variant_rng: random.Random | None =
     if choices:
         steps.append(mc_step(answer, final))
     return problem(
-        family="parallel-transversal", scene=sc,
+        family="parallel_transversal", scene=sc,
         parts=QuestionParts(descriptive, implicit, essential, question),
         answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="one-op", unit="°",
         conds=conds, info=meta("Angle", ("geometry reasoning", "arithmetic reasoning"), relation=relation),
     )  # fmt: skip
 
 
-@register_family("parallel-angle-relation", subject="plane geometry", difficulty="read", **_REGISTER)
+@register_family("parallel_angle_relation", subject="plane geometry", difficulty="read", **_REGISTER)
 def parallel_angle_relation(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """Name the relation between two marked angles ∠1 and ∠2 at two parallel lines (multiple choice)."""
     relation = rng.choice(tuple(RELATIONS))
@@ -205,7 +205,7 @@ def parallel_angle_relation(rng: random.Random, variant_rng: random.Random | Non
         mc_step(answer, relation),
     ]
     return problem(
-        family="parallel-angle-relation", scene=sc,
+        family="parallel_angle_relation", scene=sc,
         parts=QuestionParts(descriptive, implicit, f"∠1 is {n1} and ∠2 is {n2}.",
                             "What is the relationship between ∠1 and ∠2?"),
         answer=answer, answer_type="multiple_choice", choices=choices, steps=steps, difficulty="read",

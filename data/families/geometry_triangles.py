@@ -45,7 +45,7 @@ def _three_angles(vr: random.Random, lo: int = 28, hi: int = 110) -> list[int]:
             return [a, b, 180 - a - b]
 
 
-@register_family("triangle-angle-sum", subject="plane geometry", difficulty="one-op", **_REGISTER)
+@register_family("triangle_angle_sum", subject="plane geometry", difficulty="one-op", **_REGISTER)
 def triangle_angle_sum(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """Two angles of a triangle are labelled; find the third (angles add up to 180°)."""
     names = point_names(rng, 3)
@@ -85,14 +85,14 @@ def triangle_angle_sum(rng: random.Random, variant_rng: random.Random | None = N
     if choices:
         steps.append(mc_step(answer, final))
     return problem(
-        family="triangle-angle-sum", scene=sc,
+        family="triangle_angle_sum", scene=sc,
         parts=QuestionParts(f"As shown in the figure, {tri} is a triangle.", "", essential, question),
         answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="one-op", unit="°",
         conds=conds, info=meta("Angle", _SKILLS, level="elementary school", grade="elementary school"),
     )  # fmt: skip
 
 
-@register_family("triangle-exterior-angle", subject="plane geometry", difficulty="one-op", **_REGISTER)
+@register_family("triangle_exterior_angle", subject="plane geometry", difficulty="one-op", **_REGISTER)
 def triangle_exterior_angle(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """Side BC of triangle ABC is extended to D: the exterior angle ∠ACD equals ∠A + ∠B."""
     a, b, c, d = point_names(rng, 4)
@@ -145,7 +145,7 @@ def triangle_exterior_angle(rng: random.Random, variant_rng: random.Random | Non
     if choices:
         steps.append(mc_step(answer, final))
     return problem(
-        family="triangle-exterior-angle", scene=sc,
+        family="triangle_exterior_angle", scene=sc,
         parts=QuestionParts(f"As shown in the figure, in triangle {a}{b}{c} the side {b}{c} is extended to {d}.",
                             "", essential, question),
         answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="one-op", unit="°",
@@ -156,7 +156,7 @@ def triangle_exterior_angle(rng: random.Random, variant_rng: random.Random | Non
 CLASSES = ("acute", "right", "obtuse")
 
 
-@register_family("triangle-classify", subject="plane geometry", difficulty="multi-step", **_REGISTER)
+@register_family("triangle_classify", subject="plane geometry", difficulty="multi-step", **_REGISTER)
 def triangle_classify(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """Two angles are labelled; classify the triangle as acute, right or obtuse (text or choice)."""
     names = point_names(rng, 3)
@@ -203,14 +203,15 @@ def triangle_classify(rng: random.Random, variant_rng: random.Random | None = No
         choices, answer, atype = None, kind, "text"
         question += " Answer with one word."
     return problem(
-        family="triangle-classify", scene=sc,
+        family="triangle_classify", scene=sc,
         parts=QuestionParts(f"As shown in the figure, {tri} is a triangle.", "", essential, question),
         answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="multi-step",
-        conds=conds, info=meta("Angle", ("geometry reasoning", "logical reasoning")),
+        conds=conds, info=meta("Angle", ("geometry reasoning", "logical reasoning"),
+                               alternatives=[k for k in CLASSES if k != kind]),
     )  # fmt: skip
 
 
-@register_family("isosceles-triangle", subject="plane geometry", difficulty="one-op", **_REGISTER)
+@register_family("isosceles_triangle", subject="plane geometry", difficulty="one-op", **_REGISTER)
 def isosceles_triangle(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """Isosceles triangle ABC with AB = AC (tick marks): base angle from the apex angle, or back."""
     a, b, c = point_names(rng, 3)
@@ -261,7 +262,7 @@ def isosceles_triangle(rng: random.Random, variant_rng: random.Random | None = N
     if choices:
         steps.append(mc_step(answer, final))
     return problem(
-        family="isosceles-triangle", scene=sc,
+        family="isosceles_triangle", scene=sc,
         parts=QuestionParts(f"As shown in the figure, {a}{b}{c} is a triangle.", f"{a}{b} = {a}{c}.",
                             essential, question),
         answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="one-op", unit="°",
@@ -272,7 +273,7 @@ def isosceles_triangle(rng: random.Random, variant_rng: random.Random | None = N
 POLY_NAMES = {4: "quadrilateral", 5: "pentagon", 6: "hexagon"}
 
 
-@register_family("polygon-missing-angle", subject="plane geometry", difficulty="multi-step", **_REGISTER)
+@register_family("polygon_missing_angle", subject="plane geometry", difficulty="multi-step", **_REGISTER)
 def polygon_missing_angle(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """All but one interior angle of a convex polygon (4-6 sides) are labelled; find the last."""
     n = rng.choice((4, 4, 5, 5, 6))
@@ -317,7 +318,7 @@ def polygon_missing_angle(rng: random.Random, variant_rng: random.Random | None 
     if choices:
         steps.append(mc_step(answer, final))
     return problem(
-        family="polygon-missing-angle", scene=sc,
+        family="polygon_missing_angle", scene=sc,
         parts=QuestionParts(f"As shown in the figure, {poly} is a convex {shape}.", "", essential, question),
         answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="multi-step", unit="°",
         conds=conds, info=meta("Angle", _SKILLS),
@@ -327,7 +328,7 @@ def polygon_missing_angle(rng: random.Random, variant_rng: random.Random | None 
 REGULAR = {5: "pentagon", 6: "hexagon", 8: "octagon", 10: "decagon", 12: "dodecagon"}
 
 
-@register_family("regular-polygon-angle", subject="plane geometry", difficulty="multi-step", **_REGISTER)
+@register_family("regular_polygon_angle", subject="plane geometry", difficulty="multi-step", **_REGISTER)
 def regular_polygon_angle(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """A regular polygon (equal-side ticks): count its sides, then its interior / exterior / angle sum."""
     quantity = rng.choice(("interior", "interior", "exterior", "sum"))
@@ -368,7 +369,7 @@ def regular_polygon_angle(rng: random.Random, variant_rng: random.Random | None 
     if choices:
         steps.append(mc_step(answer, final))
     return problem(
-        family="regular-polygon-angle", scene=sc,
+        family="regular_polygon_angle", scene=sc,
         parts=QuestionParts("The figure shows a polygon with all sides marked equal.",
                             "The polygon is regular.", f"It has {n} sides.", question),
         answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="multi-step", unit="°",

@@ -8,6 +8,7 @@ non-crossing chords, so every weight label sits beside exactly one edge.
 from __future__ import annotations
 
 import heapq
+import itertools
 import random
 
 from svemath.data.families.base import QuestionParts, calc, register_family
@@ -34,7 +35,12 @@ def make_graph(vr: random.Random, weighted: bool) -> tuple[list[str], list[tuple
     if weighted and vr.random() < 0.4:
         cycle.pop(vr.randrange(n))
     pairs = set(map(tuple, map(sorted, cycle)))
-    chords = [(i, j) for i in range(n) for j in range(i + 2, n) if (i, j) not in pairs and not (i == 0 and j == n - 1)]
+    chords = [
+        (i, j)
+        for i in range(n)
+        for j in range(i + 2, n)
+        if (i, j) not in pairs and not (i == 0 and j == n - 1)
+    ]
     vr.shuffle(chords)
     for ch in chords[: vr.randint(1, max(1, n - 2))]:
         if not weighted or not any(_crosses(ch, e) for e in pairs if e[1] - e[0] not in (1, n - 1)):
@@ -47,8 +53,13 @@ def make_graph(vr: random.Random, weighted: bool) -> tuple[list[str], list[tuple
     pos = circle_layout(order, (192, 192), 135, vr.uniform(0, 360))
     pos = {k: (x + vr.uniform(-12, 12), y + vr.uniform(-12, 12)) for k, (x, y) in pos.items()}
     sc = Scene(384, 384)
-    sc.add(Graph(pos, [(u, v, weights[(u, v)]) if weighted else (u, v) for u, v in edges],
-                 fill=vr.choice([None, None, "shade"])))  # fmt: skip
+    sc.add(
+        Graph(
+            pos,
+            [(u, v, weights[(u, v)]) if weighted else (u, v) for u, v in edges],
+            fill=vr.choice([None, None, "shade"]),
+        )
+    )
     return names, edges, sc, weights
 
 
@@ -73,13 +84,23 @@ def graph_degree(rng: random.Random, variant_rng: random.Random | None = None):
     v = vr.choice(names)
     at = [e for e in edges if v in e]
     q = [f"What is the degree of node {v}?", f"How many edges meet at node {v}?"][form]
-    steps = [f"The edges at {v} are {_edge_list(at)}." if at else f"No edge meets {v}.",
-             f"So the degree of {v} is {deg[v]}."]  # fmt: skip
+    steps = [
+        f"The edges at {v} are {_edge_list(at)}." if at else f"No edge meets {v}.",
+        f"So the degree of {v} is {deg[v]}.",
+    ]
     return build(
-        family="graph_degree", scene=sc, answer=str(deg[v]), answer_type="integer",
-        parts=QuestionParts(GRAPH_PARTS_D, "", "", q), steps=steps, difficulty="one-op", subject=SUBJECT,
-        template=f"graph_degree:{form}", level="high school", **GRAPH_META,
-    )  # fmt: skip
+        family="graph_degree",
+        scene=sc,
+        answer=str(deg[v]),
+        answer_type="integer",
+        parts=QuestionParts(GRAPH_PARTS_D, "", "", q),
+        steps=steps,
+        difficulty="one-op",
+        subject=SUBJECT,
+        template=f"graph_degree:{form}",
+        level="high school",
+        **GRAPH_META,
+    )
 
 
 @register_family("graph_edge_count", difficulty="read", **KW)
@@ -100,17 +121,28 @@ def graph_edge_count(rng: random.Random, variant_rng: random.Random | None = Non
         q = f"How many nodes have degree {k}?"
         hits = [v for v in names if deg[v] == k]
         val, level = len(hits), "one-op"
-        steps += ["The degrees are " + ", ".join(f"{v}: {deg[v]}" for v in names) + ".",
-                  f"The nodes of degree {k} are {words(hits)}, so {val} nodes."]  # fmt: skip
+        steps += [
+            "The degrees are " + ", ".join(f"{v}: {deg[v]}" for v in names) + ".",
+            f"The nodes of degree {k} are {words(hits)}, so {val} nodes.",
+        ]
     answer, atype, choices = str(val), "integer", None
     if mc:
         choices, answer = choices_for(vr, answer, near_ints(vr, val, lo=0))
         atype = "multiple_choice"
     return build(
-        family="graph_edge_count", scene=sc, answer=answer, answer_type=atype, choices=choices,
-        parts=QuestionParts(GRAPH_PARTS_D, "", "", q), steps=steps, difficulty=level, subject=SUBJECT,
-        template=f"graph_edge_count:{ask}:{mc}", level="high school", **GRAPH_META,
-    )  # fmt: skip
+        family="graph_edge_count",
+        scene=sc,
+        answer=answer,
+        answer_type=atype,
+        choices=choices,
+        parts=QuestionParts(GRAPH_PARTS_D, "", "", q),
+        steps=steps,
+        difficulty=level,
+        subject=SUBJECT,
+        template=f"graph_edge_count:{ask}:{mc}",
+        level="high school",
+        **GRAPH_META,
+    )
 
 
 @register_family("graph_max_degree", difficulty="one-op", **KW)
@@ -126,11 +158,15 @@ def graph_max_degree(rng: random.Random, variant_rng: random.Random | None = Non
         if top[-1] != top[-2]:
             break
     v = max(names, key=lambda x: deg[x])
-    steps = ["The degrees are " + ", ".join(f"{x}: {deg[x]}" for x in names) + ".",
-             f"The largest degree is {deg[v]}, at node {v}."]  # fmt: skip
+    steps = [
+        "The degrees are " + ", ".join(f"{x}: {deg[x]}" for x in names) + ".",
+        f"The largest degree is {deg[v]}, at node {v}.",
+    ]
     choices, alternatives = None, [x for x in sorted(names, key=lambda x: -deg[x]) if x != v]
     if ask == "node":
-        q = pick(rng, "Which node has the highest degree?", "Which node is connected to the most other nodes?")
+        q = pick(
+            rng, "Which node has the highest degree?", "Which node is connected to the most other nodes?"
+        )
         answer, atype = v, "text"
         if mc:
             choices, answer = choices_for(vr, v, alternatives[:3])
@@ -139,11 +175,20 @@ def graph_max_degree(rng: random.Random, variant_rng: random.Random | None = Non
         q = "What is the largest degree of a node in this graph?"
         answer, atype = str(deg[v]), "integer"
     return build(
-        family="graph_max_degree", scene=sc, answer=answer, answer_type=atype, choices=choices,
-        parts=QuestionParts(GRAPH_PARTS_D, "", "", q), steps=steps, difficulty="one-op", subject=SUBJECT,
-        template=f"graph_max_degree:{ask}:{mc}", level="high school",
-        alternatives=alternatives if ask == "node" else (), **GRAPH_META,
-    )  # fmt: skip
+        family="graph_max_degree",
+        scene=sc,
+        answer=answer,
+        answer_type=atype,
+        choices=choices,
+        parts=QuestionParts(GRAPH_PARTS_D, "", "", q),
+        steps=steps,
+        difficulty="one-op",
+        subject=SUBJECT,
+        template=f"graph_max_degree:{ask}:{mc}",
+        level="high school",
+        alternatives=alternatives if ask == "node" else (),
+        **GRAPH_META,
+    )
 
 
 def simple_paths(edges: dict[tuple[str, str], int], s: str, t: str) -> list[tuple[int, list[str]]]:
@@ -189,7 +234,7 @@ def graph_shortest_path(rng: random.Random, variant_rng: random.Random | None = 
     vr = variant_rng or rng
     mc = rng.random() < 0.25
     for _ in range(200):
-        names, edges, sc, weights = make_graph(vr, True)
+        names, _, sc, weights = make_graph(vr, True)
         far = [(a, b) for a in names for b in names if a < b and (a, b) not in weights]
         if not far:
             continue
@@ -199,20 +244,35 @@ def graph_shortest_path(rng: random.Random, variant_rng: random.Random | None = 
             break
     best = paths[0][0]
     steps = ["The edge weights are " + ", ".join(f"{u}-{v} = {w}" for (u, v), w in weights.items()) + "."]
-    for cost, path in paths[:3]:
-        ws = [weights[tuple(sorted(p))] for p in zip(path, path[1:])]  # type: ignore[index]
+    for _, path in paths[:3]:
+        ws = [weights[(min(u, v), max(u, v))] for u, v in itertools.pairwise(path)]
         steps.append(f"Path {'-'.join(path)}: {calc('+'.join(map(str, ws)))[0]}.")
     steps.append(f"The shortest path is {'-'.join(paths[0][1])} with total weight {best}.")
-    q = pick(rng, f"What is the total weight of the shortest path from {s} to {t}?",
-             f"What is the length of the shortest path between node {s} and node {t}?")  # fmt: skip
+    q = pick(
+        rng,
+        f"What is the total weight of the shortest path from {s} to {t}?",
+        f"What is the length of the shortest path between node {s} and node {t}?",
+    )
     answer, atype, choices = str(best), "integer", None
     if mc:
         choices, answer = choices_for(vr, answer, near_ints(vr, best, extra=[p[0] for p in paths[1:3]], lo=1))
         atype = "multiple_choice"
     return build(
-        family="graph_shortest_path", scene=sc, answer=answer, answer_type=atype, choices=choices,
-        parts=QuestionParts("The figure shows a weighted undirected graph; the number beside each edge is its weight.",
-                            "", "", q),
-        steps=steps, difficulty="multi-step", subject=SUBJECT, template=f"graph_shortest_path:{mc}",
-        level="undergraduate", **GRAPH_META,
-    )  # fmt: skip
+        family="graph_shortest_path",
+        scene=sc,
+        answer=answer,
+        answer_type=atype,
+        choices=choices,
+        parts=QuestionParts(
+            "The figure shows a weighted undirected graph; the number beside each edge is its weight.",
+            "",
+            "",
+            q,
+        ),
+        steps=steps,
+        difficulty="multi-step",
+        subject=SUBJECT,
+        template=f"graph_shortest_path:{mc}",
+        level="undergraduate",
+        **GRAPH_META,
+    )

@@ -65,7 +65,9 @@ def words(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def near_ints(rng: random.Random, correct: int, k: int = 3, extra: Sequence[int] = (), lo: int | None = None) -> list[str]:
+def near_ints(
+    rng: random.Random, correct: int, k: int = 3, extra: Sequence[int] = (), lo: int | None = None
+) -> list[str]:
     """``k`` distinct integer distractors: the given plausible mistakes first, then nearby values."""
     out: list[int] = []
     for v in list(extra) + [correct + d for d in rng.sample([-3, -2, -1, 1, 2, 3, 4, -4, 5, -5], 10)]:
@@ -76,7 +78,9 @@ def near_ints(rng: random.Random, correct: int, k: int = 3, extra: Sequence[int]
     return [str(v) for v in out]
 
 
-def choices_for(rng: random.Random, correct: str, distractors: Sequence[str], k: int = 4) -> tuple[list[str], str]:
+def choices_for(
+    rng: random.Random, correct: str, distractors: Sequence[str], k: int = 4
+) -> tuple[list[str], str]:
     """Shuffled options (``correct`` among distinct distractors) and the answer letter."""
     return make_choices(rng, correct, list(distractors), k)
 

@@ -20,7 +20,12 @@ KW = {"subject": SUBJECT, "dynamath_topic": "statistics", "mathvista_task": "fig
 # (chart title, what is counted, category noun, categories)
 TOPICS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("Books read", "books", "student", NAMES),
-    ("Favourite fruit", "votes", "fruit", ("Apple", "Banana", "Cherry", "Grape", "Mango", "Pear", "Plum", "Kiwi", "Fig", "Lime")),
+    (
+        "Favourite fruit",
+        "votes",
+        "fruit",
+        ("Apple", "Banana", "Cherry", "Grape", "Mango", "Pear", "Plum", "Kiwi", "Fig", "Lime"),
+    ),
     ("Visitors", "visitors", "day", ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")),
     ("Sales", "sales", "store", ("A", "B", "C", "D", "E", "F", "G")),
     ("Rainfall (mm)", "rainfall", "month", ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul")),
@@ -28,7 +33,9 @@ TOPICS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 )
 
 
-def bar_data(rng: random.Random, vr: random.Random, labels: bool, n: int | None = None, unique: str = "") -> dict:
+def bar_data(
+    rng: random.Random, vr: random.Random, labels: bool, n: int | None = None, unique: str = ""
+) -> dict:
     """Categories, values and a drawn bar chart. ``unique``: "max" / "min" / "both" forces a unique
     extreme. Without value labels the values are multiples of the tick step (bar tops on grid lines)."""
     title, what, noun, pool = TOPICS[vr.randrange(len(TOPICS))]
@@ -52,8 +59,20 @@ def bar_data(rng: random.Random, vr: random.Random, labels: bool, n: int | None 
     sc = Scene(384, 384, rotation_limit=0)
     color = vr.choice([None, 1, 2, 3]) if vr.random() < 0.8 else None
     colors = [vr.randrange(6) for _ in cats] if vr.random() < 0.25 else None
-    sc.add(BarChart(box, cats, vals, horizontal=horizontal, value_labels=labels, ticks=ticks, colors=colors,
-                    title=title if vr.random() < 0.8 else "", fill=color, grid=not labels or vr.random() < 0.5))
+    sc.add(
+        BarChart(
+            box,
+            cats,
+            vals,
+            horizontal=horizontal,
+            value_labels=labels,
+            ticks=ticks,
+            colors=colors,
+            title=title if vr.random() < 0.8 else "",
+            fill=color,
+            grid=not labels or vr.random() < 0.5,
+        )
+    )
     return {"scene": sc, "cats": cats, "vals": vals, "what": what, "noun": noun, "title": title}
 
 
@@ -61,7 +80,9 @@ def _read_step(vr: random.Random, d: dict, labels: bool) -> str:
     pairs = listing(list(zip(d["cats"], d["vals"], strict=True)))
     if labels:
         return pick(vr, f"The bars show {pairs}.", f"The value labels give {pairs}.")
-    return pick(vr, f"Reading each bar top against the axis: {pairs}.", f"From the grid lines, the bars show {pairs}.")
+    return pick(
+        vr, f"Reading each bar top against the axis: {pairs}.", f"From the grid lines, the bars show {pairs}."
+    )
 
 
 def _describe(d: dict) -> str:
@@ -84,8 +105,12 @@ def bar_value(rng: random.Random, variant_rng: random.Random | None = None):
     alternatives: list[str] = []
     if ask == "value_of":
         i = vr.randrange(len(cats))
-        q = pick(rng, f"What is the value for {cats[i]}?", f"How many {what} does {cats[i]} have?",
-                 f"What value does the bar for {cats[i]} show?")  # fmt: skip
+        q = pick(
+            rng,
+            f"What is the value for {cats[i]}?",
+            f"How many {what} does {cats[i]} have?",
+            f"What value does the bar for {cats[i]} show?",
+        )
         answer, atype = str(vals[i]), "integer"
         steps.append(f"The bar for {cats[i]} is {vals[i]}.")
     else:
@@ -97,7 +122,9 @@ def bar_value(rng: random.Random, variant_rng: random.Random | None = None):
             q = pick(rng, f"What is the {word} value in the chart?", f"What is the {word} number of {what}?")
             answer, atype = str(vals[i]), "integer"
         else:
-            q = pick(rng, f"Which {noun} has the {word} value?", f"Which {noun} has the {word} number of {what}?")
+            q = pick(
+                rng, f"Which {noun} has the {word} value?", f"Which {noun} has the {word} number of {what}?"
+            )
             answer, atype = cats[i], "text"
             alternatives = [c for c in cats if c != cats[i]]
     choices = None
@@ -105,10 +132,19 @@ def bar_value(rng: random.Random, variant_rng: random.Random | None = None):
         choices, answer = choices_for(vr, answer, vr.sample(alternatives, min(3, len(alternatives))))
         atype = "multiple_choice"
     return build(
-        family="bar_value", scene=d["scene"], answer=answer, answer_type=atype, choices=choices,
-        parts=QuestionParts(_describe(d), "", "", q), steps=steps, difficulty="read", subject=SUBJECT,
-        template=f"bar_value:{ask}:{labels}:{mc}", alternatives=alternatives, **CHART_META,
-    )  # fmt: skip
+        family="bar_value",
+        scene=d["scene"],
+        answer=answer,
+        answer_type=atype,
+        choices=choices,
+        parts=QuestionParts(_describe(d), "", "", q),
+        steps=steps,
+        difficulty="read",
+        subject=SUBJECT,
+        template=f"bar_value:{ask}:{labels}:{mc}",
+        alternatives=alternatives,
+        **CHART_META,
+    )
 
 
 @register_family("bar_compare", difficulty="one-op", **KW)
@@ -123,8 +159,11 @@ def bar_compare(rng: random.Random, variant_rng: random.Random | None = None):
     steps = [_read_step(vr, d, labels)]
     if ask == "range":
         hi, lo = max(vals), min(vals)
-        q = pick(rng, "What is the difference between the largest and the smallest value?",
-                 f"How many more {what} does the tallest bar show than the shortest bar?")  # fmt: skip
+        q = pick(
+            rng,
+            "What is the difference between the largest and the smallest value?",
+            f"How many more {what} does the tallest bar show than the shortest bar?",
+        )
         ann, val = calc(f"{hi}-{lo}")
         steps += [f"The largest value is {hi} and the smallest is {lo}.", f"The difference is {ann}."]
         wrong = [hi + lo, hi, lo]
@@ -134,27 +173,43 @@ def bar_compare(rng: random.Random, variant_rng: random.Random | None = None):
         if ask == "diff":
             if vals[i] < vals[j]:
                 i, j = j, i
-            q = pick(rng, f"How many more {what} does {cats[i]} have than {cats[j]}?",
-                     f"What is the difference between the values of {cats[i]} and {cats[j]}?")  # fmt: skip
+            q = pick(
+                rng,
+                f"How many more {what} does {cats[i]} have than {cats[j]}?",
+                f"What is the difference between the values of {cats[i]} and {cats[j]}?",
+            )
             ann, val = calc(f"{vals[i]}-{vals[j]}")
             steps.append(f"The difference is {ann}.")
             wrong = [vals[i] + vals[j], vals[i], vals[j]]
         else:
-            q = pick(rng, f"What is the total of {cats[i]} and {cats[j]}?",
-                     f"How many {what} do {cats[i]} and {cats[j]} have together?")  # fmt: skip
+            q = pick(
+                rng,
+                f"What is the total of {cats[i]} and {cats[j]}?",
+                f"How many {what} do {cats[i]} and {cats[j]} have together?",
+            )
             ann, val = calc(f"{vals[i]}+{vals[j]}")
             steps.append(f"Together: {ann}.")
             wrong = [abs(vals[i] - vals[j]), vals[i], vals[j]]
     answer, atype, choices = num(val), "integer", None
     steps.append(f"The answer is {num(val)}.")
     if mc:
-        choices, answer = choices_for(vr, num(val), near_ints(vr, int(val), extra=[int(w) for w in wrong], lo=0))
+        choices, answer = choices_for(
+            vr, num(val), near_ints(vr, int(val), extra=[int(w) for w in wrong], lo=0)
+        )
         atype = "multiple_choice"
     return build(
-        family="bar_compare", scene=d["scene"], answer=answer, answer_type=atype, choices=choices,
-        parts=QuestionParts(_describe(d), "", "", q), steps=steps, difficulty="one-op", subject=SUBJECT,
-        template=f"bar_compare:{ask}:{labels}:{mc}", **CHART_META,
-    )  # fmt: skip
+        family="bar_compare",
+        scene=d["scene"],
+        answer=answer,
+        answer_type=atype,
+        choices=choices,
+        parts=QuestionParts(_describe(d), "", "", q),
+        steps=steps,
+        difficulty="one-op",
+        subject=SUBJECT,
+        template=f"bar_compare:{ask}:{labels}:{mc}",
+        **CHART_META,
+    )
 
 
 @register_family("bar_mean", difficulty="multi-step", **KW)
@@ -164,26 +219,41 @@ def bar_mean(rng: random.Random, variant_rng: random.Random | None = None):
     ask = rng.choice(["mean", "mean", "total"])
     labels = rng.random() < 0.7
     d = bar_data(rng, vr, labels, n=vr.randint(3, 5))
-    cats, vals, what = d["cats"], d["vals"], d["what"]
+    vals, what = d["vals"], d["what"]
     steps = [_read_step(vr, d, labels)]
     ann_t, total = calc("+".join(map(str, vals)))
     steps.append(f"The total is {ann_t}.")
     if ask == "total":
-        q = pick(rng, f"What is the total number of {what} shown in the chart?", "What is the sum of all the values?")
+        q = pick(
+            rng,
+            f"What is the total number of {what} shown in the chart?",
+            "What is the sum of all the values?",
+        )
         answer, atype, precision = num(total), "integer", None
         steps.append(f"The total is {num(total)}.")
         level = "one-op"
     else:
-        q = pick(rng, f"What is the average number of {what} per {d['noun']}? Round to one decimal place.",
-                 "What is the mean of the values in the chart? Round to one decimal place.")  # fmt: skip
+        q = pick(
+            rng,
+            f"What is the average number of {what} per {d['noun']}? Round to one decimal place.",
+            "What is the mean of the values in the chart? Round to one decimal place.",
+        )
         ann_m, mean = calc(f"{num(total)}/{len(vals)}", 1)
         steps += [f"There are {len(vals)} bars, so the mean is {ann_m}.", f"The mean is {num(mean, 1)}."]
         answer, atype, precision, level = num(mean, 1), "float", 1, "multi-step"
     return build(
-        family="bar_mean", scene=d["scene"], answer=answer, answer_type=atype, precision=precision,
-        parts=QuestionParts(_describe(d), "", "", q), steps=steps, difficulty=level, subject=SUBJECT,
-        template=f"bar_mean:{ask}:{labels}", **{**CHART_META, "level": "high school"},
-    )  # fmt: skip
+        family="bar_mean",
+        scene=d["scene"],
+        answer=answer,
+        answer_type=atype,
+        precision=precision,
+        parts=QuestionParts(_describe(d), "", "", q),
+        steps=steps,
+        difficulty=level,
+        subject=SUBJECT,
+        template=f"bar_mean:{ask}:{labels}",
+        **{**CHART_META, "level": "high school"},
+    )
 
 
 # === pie charts ===
@@ -211,15 +281,31 @@ def pie_share(rng: random.Random, variant_rng: random.Random | None = None):
             break
     sc = Scene(384, 384, rotation_limit=0)
     show = "both"  # legend mode needs colour matching (ambiguous in grey palettes): not used
-    sc.add(PieChart((192 if show == "both" else 140, 205), 105 if show == "both" else 100, names, pcts,
-                    show=show, start=vr.choice([90.0, 0.0, 30.0]), title=title if vr.random() < 0.7 else ""))  # fmt: skip
-    steps = [pick(vr, f"The pie chart shows {listing([(a, f'{p}%') for a, p in zip(names, pcts, strict=True)])}.",
-                  f"The shares are {listing([(a, f'{p}%') for a, p in zip(names, pcts, strict=True)], ': ')}.")]  # fmt: skip
+    sc.add(
+        PieChart(
+            (192 if show == "both" else 140, 205),
+            105 if show == "both" else 100,
+            names,
+            pcts,
+            show=show,
+            start=vr.choice([90.0, 0.0, 30.0]),
+            title=title if vr.random() < 0.7 else "",
+        )
+    )
+    steps = [
+        pick(
+            vr,
+            f"The pie chart shows {listing([(a, f'{p}%') for a, p in zip(names, pcts, strict=True)])}.",
+            f"The shares are {listing([(a, f'{p}%') for a, p in zip(names, pcts, strict=True)], ': ')}.",
+        )
+    ]
     alternatives: list[str] = []
     precision = None
     if ask == "percent":
         i = vr.randrange(n)
-        q = pick(rng, f"What percentage of the pie is {names[i]}?", f"What percent does {names[i]} account for?")
+        q = pick(
+            rng, f"What percentage of the pie is {names[i]}?", f"What percent does {names[i]} account for?"
+        )
         answer, atype, level = str(pcts[i]), "integer", "read"
         steps.append(f"{names[i]} is {pcts[i]}%.")
     elif ask == "largest":
@@ -242,8 +328,20 @@ def pie_share(rng: random.Random, variant_rng: random.Random | None = None):
         answer, atype, level = num(val), "integer", "one-op"
         steps += [f"{names[i]} is {pcts[i]}% of {total}: {ann}.", f"So {num(val)} {unit_word}."]
     return build(
-        family="pie_share", scene=sc, answer=answer, answer_type=atype, precision=precision,
-        parts=QuestionParts(f"The pie chart shows how the {unit_word} are shared among {n} categories.", "", "", q),
-        steps=steps, difficulty=level, subject=SUBJECT, template=f"pie_share:{ask}", level="elementary school",
-        context="pie chart", skills=["statistical reasoning", "arithmetic reasoning"], alternatives=alternatives,
-    )  # fmt: skip
+        family="pie_share",
+        scene=sc,
+        answer=answer,
+        answer_type=atype,
+        precision=precision,
+        parts=QuestionParts(
+            f"The pie chart shows how the {unit_word} are shared among {n} categories.", "", "", q
+        ),
+        steps=steps,
+        difficulty=level,
+        subject=SUBJECT,
+        template=f"pie_share:{ask}",
+        level="elementary school",
+        context="pie chart",
+        skills=["statistical reasoning", "arithmetic reasoning"],
+        alternatives=alternatives,
+    )

@@ -16,15 +16,39 @@ KW = {"subject": SUBJECT, "dynamath_topic": "statistics"}
 
 # (row header, row names, column names, what the cells count, row noun, question about one cell)
 TABLE_TOPICS: tuple[tuple[str, tuple[str, ...], tuple[str, ...], str, str, str], ...] = (
-    ("Name", NAMES, ("Math", "Art", "Music", "PE"), "points", "student",
-     "How many points did {r} score in {c}?"),
-    ("Shop", ("North", "South", "East", "West", "Mall"), ("Jan", "Feb", "Mar", "Apr"), "sales", "shop",
-     "How many sales did the {r} shop make in {c}?"),
-    ("Class", ("5A", "5B", "6A", "6B", "7A"), ("Boys", "Girls", "Adults"), "people", "class",
-     "How many {c} are in class {r}?"),
-    ("Farm", ("Oak", "Pine", "Elm", "Ash"), ("Cows", "Hens", "Pigs", "Goats"), "animals", "farm",
-     "How many {c} are on the {r} farm?"),
-)  # fmt: skip
+    (
+        "Name",
+        NAMES,
+        ("Math", "Art", "Music", "PE"),
+        "points",
+        "student",
+        "How many points did {r} score in {c}?",
+    ),
+    (
+        "Shop",
+        ("North", "South", "East", "West", "Mall"),
+        ("Jan", "Feb", "Mar", "Apr"),
+        "sales",
+        "shop",
+        "How many sales did the {r} shop make in {c}?",
+    ),
+    (
+        "Class",
+        ("5A", "5B", "6A", "6B", "7A"),
+        ("Boys", "Girls", "Adults"),
+        "people",
+        "class",
+        "How many {c} are in class {r}?",
+    ),
+    (
+        "Farm",
+        ("Oak", "Pine", "Elm", "Ash"),
+        ("Cows", "Hens", "Pigs", "Goats"),
+        "animals",
+        "farm",
+        "How many {c} are on the {r} farm?",
+    ),
+)
 
 
 def table_data(vr: random.Random, n_rows: int | None = None) -> dict:
@@ -36,11 +60,22 @@ def table_data(vr: random.Random, n_rows: int | None = None) -> dict:
     grid = [[header, *cols]] + [[r, *map(str, vals)] for r, vals in zip(rows, cells, strict=True)]
     sc = Scene(384, 384, rotation_limit=0)
     sc.add(Table((192, 192), grid))
-    return {"scene": sc, "rows": rows, "cols": cols, "cells": cells, "what": what, "cell_q": cell_q,
-            "noun": noun}  # fmt: skip
+    return {
+        "scene": sc,
+        "rows": rows,
+        "cols": cols,
+        "cells": cells,
+        "what": what,
+        "cell_q": cell_q,
+        "noun": noun,
+    }
 
 
-TABLE_META = {"level": "elementary school", "context": "table", "skills": ["arithmetic reasoning", "statistical reasoning"]}
+TABLE_META = {
+    "level": "elementary school",
+    "context": "table",
+    "skills": ["arithmetic reasoning", "statistical reasoning"],
+}
 TABLE_KW = {**KW, "mathvista_task": "math word problem"}
 
 
@@ -53,13 +88,24 @@ def table_lookup(rng: random.Random, variant_rng: random.Random | None = None):
     i, j = vr.randrange(len(d["rows"])), vr.randrange(len(d["cols"]))
     r, c, v = d["rows"][i], d["cols"][j], d["cells"][i][j]
     q = d["cell_q"].format(r=r, c=c) if form == 0 else f"What is the value in the row {r} and the column {c}?"
-    steps = [pick(vr, f"In the row for {r}, the column {c} shows {v}.", f"Row {r}, column {c}: the cell reads {v}."),
-             f"The answer is {v}."]  # fmt: skip
+    steps = [
+        pick(
+            vr, f"In the row for {r}, the column {c} shows {v}.", f"Row {r}, column {c}: the cell reads {v}."
+        ),
+        f"The answer is {v}.",
+    ]
     return build(
-        family="table_lookup", scene=d["scene"], answer=str(v), answer_type="integer",
+        family="table_lookup",
+        scene=d["scene"],
+        answer=str(v),
+        answer_type="integer",
         parts=QuestionParts(f"The table lists the {d['what']} for each {d['noun']}.", "", "", q),
-        steps=steps, difficulty="read", subject=SUBJECT, template=f"table_lookup:{form}", **TABLE_META,
-    )  # fmt: skip
+        steps=steps,
+        difficulty="read",
+        subject=SUBJECT,
+        template=f"table_lookup:{form}",
+        **TABLE_META,
+    )
 
 
 @register_family("table_compute", difficulty="one-op", **TABLE_KW)
@@ -74,7 +120,10 @@ def table_compute(rng: random.Random, variant_rng: random.Random | None = None):
         i = vr.randrange(len(rows))
         q = f"What is the total of all values in the row {rows[i]}?"
         ann, val = calc("+".join(map(str, cells[i])))
-        steps = [f"The row {rows[i]} shows {listing(list(zip(cols, cells[i], strict=True)))}.", f"Total: {ann}."]
+        steps = [
+            f"The row {rows[i]} shows {listing(list(zip(cols, cells[i], strict=True)))}.",
+            f"Total: {ann}.",
+        ]
         answer, atype = num(val), "integer"
     elif ask == "diff":
         j = vr.randrange(len(cols))
@@ -83,16 +132,20 @@ def table_compute(rng: random.Random, variant_rng: random.Random | None = None):
             i1, i2 = i2, i1
         q = f"In the column {cols[j]}, how much greater is the value of {rows[i1]} than that of {rows[i2]}?"
         ann, val = calc(f"{cells[i1][j]}-{cells[i2][j]}")
-        steps = [f"In the column {cols[j]}: {rows[i1]} = {cells[i1][j]} and {rows[i2]} = {cells[i2][j]}.",
-                 f"The difference is {ann}."]  # fmt: skip
+        steps = [
+            f"In the column {cols[j]}: {rows[i1]} = {cells[i1][j]} and {rows[i2]} = {cells[i2][j]}.",
+            f"The difference is {ann}.",
+        ]
         answer, atype = num(val), "integer"
     elif ask == "col_max":
         j = vr.randrange(len(cols))
         col = [cells[i][j] for i in range(len(rows))]
         i = col.index(max(col))
         q = f"Which {d['noun']} has the largest value in the column {cols[j]}?"
-        steps = [f"The column {cols[j]} shows {listing(list(zip(rows, col, strict=True)))}.",
-                 f"The largest is {rows[i]} with {col[i]}."]  # fmt: skip
+        steps = [
+            f"The column {cols[j]} shows {listing(list(zip(rows, col, strict=True)))}.",
+            f"The largest is {rows[i]} with {col[i]}.",
+        ]
         answer, atype = rows[i], "text"
         alternatives = [r for r in rows if r != rows[i]]
     else:
@@ -101,22 +154,38 @@ def table_compute(rng: random.Random, variant_rng: random.Random | None = None):
         q = f"What is the mean of the column {cols[j]}? Round to one decimal place."
         ann_t, total = calc("+".join(map(str, col)))
         ann_m, mean = calc(f"{num(total)}/{len(col)}", 1)
-        steps = [f"The column {cols[j]} shows {listing(list(zip(rows, col, strict=True)))}.", f"Total: {ann_t}.",
-                 f"Mean: {ann_m}."]  # fmt: skip
+        steps = [
+            f"The column {cols[j]} shows {listing(list(zip(rows, col, strict=True)))}.",
+            f"Total: {ann_t}.",
+            f"Mean: {ann_m}.",
+        ]
         answer, atype, precision, level = num(mean, 1), "float", 1, "multi-step"
     steps.append(f"The answer is {answer}.")
     return build(
-        family="table_compute", scene=d["scene"], answer=answer, answer_type=atype, precision=precision,
+        family="table_compute",
+        scene=d["scene"],
+        answer=answer,
+        answer_type=atype,
+        precision=precision,
         parts=QuestionParts(f"The table lists the {d['what']} for each {d['noun']}.", "", "", q),
-        steps=steps, difficulty=level, subject=SUBJECT, template=f"table_compute:{ask}", alternatives=alternatives,
+        steps=steps,
+        difficulty=level,
+        subject=SUBJECT,
+        template=f"table_compute:{ask}",
+        alternatives=alternatives,
         **TABLE_META,
-    )  # fmt: skip
+    )
 
 
 # === line chart ===
 
-LINE_TOPICS = (("Population (thousands)", "population"), ("Ticket sales", "ticket sales"), ("Rainfall (cm)", "rainfall"),
-               ("Members", "number of members"), ("Trees planted", "number of trees planted"))  # fmt: skip
+LINE_TOPICS = (
+    ("Population (thousands)", "population"),
+    ("Ticket sales", "ticket sales"),
+    ("Rainfall (cm)", "rainfall"),
+    ("Members", "number of members"),
+    ("Trees planted", "number of trees planted"),
+)
 
 
 @register_family("line_chart_change", difficulty="one-op", mathvista_task="figure question answering", **KW)
@@ -131,17 +200,31 @@ def line_chart_change(rng: random.Random, variant_rng: random.Random | None = No
         years = [str(start + k) for k in range(n)]
     else:
         start = vr.randint(0, 7)
-        years = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][start : start + n]
+        years = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][
+            start : start + n
+        ]
     step = vr.choice([2, 5, 10])
     while True:
         vals = [step * vr.randint(1, 8) for _ in years]
         if sorted(vals)[-1] != sorted(vals)[-2] and len(set(vals)) > 2:
             break
     sc = Scene(384, 384, rotation_limit=0)
-    sc.add(LineChart((60, 50, 360, 330), years, {what: vals}, ticks=list(range(0, max(vals) + step, step)),
-                     title=title if vr.random() < 0.8 else ""))  # fmt: skip
-    steps = [pick(vr, f"Reading the points against the grid: {listing(list(zip(years, vals, strict=True)))}.",
-                  f"The line chart shows {listing(list(zip(years, vals, strict=True)))}.")]  # fmt: skip
+    sc.add(
+        LineChart(
+            (60, 50, 360, 330),
+            years,
+            {what: vals},
+            ticks=list(range(0, max(vals) + step, step)),
+            title=title if vr.random() < 0.8 else "",
+        )
+    )
+    steps = [
+        pick(
+            vr,
+            f"Reading the points against the grid: {listing(list(zip(years, vals, strict=True)))}.",
+            f"The line chart shows {listing(list(zip(years, vals, strict=True)))}.",
+        )
+    ]
     alternatives: list[str] = []
     if ask == "change":
         while True:
@@ -166,11 +249,20 @@ def line_chart_change(rng: random.Random, variant_rng: random.Random | None = No
         steps.append(f"The highest point is in {years[i]} ({vals[i]}).")
     steps.append(f"The answer is {answer}.")
     return build(
-        family="line_chart_change", scene=sc, answer=answer, answer_type=atype,
+        family="line_chart_change",
+        scene=sc,
+        answer=answer,
+        answer_type=atype,
         parts=QuestionParts(f"The line chart shows the {what} from {years[0]} to {years[-1]}.", "", "", q),
-        steps=steps, difficulty=level, subject=SUBJECT, template=f"line_chart_change:{ask}", level="elementary school",
-        context="line plot", skills=["statistical reasoning"], alternatives=alternatives,
-    )  # fmt: skip
+        steps=steps,
+        difficulty=level,
+        subject=SUBJECT,
+        template=f"line_chart_change:{ask}",
+        level="elementary school",
+        context="line plot",
+        skills=["statistical reasoning"],
+        alternatives=alternatives,
+    )
 
 
 # === scatter plot ===
@@ -190,11 +282,23 @@ def scatter_count(rng: random.Random, variant_rng: random.Random | None = None):
         if p not in pts and (ask != "above" or p[1] != k) and (ask != "right" or p[0] != k):
             pts.append(p)
     sc = Scene(384, 384, rotation_limit=0)
-    sc.add(ScatterChart((60, 40, 350, 330), pts, xlim=(0, 10.5), ylim=(0, 10.5), trend=(0, k) if ask == "above" else None,
-                        fill=vr.randrange(4)))  # fmt: skip
+    sc.add(
+        ScatterChart(
+            (60, 40, 350, 330),
+            pts,
+            xlim=(0, 10.5),
+            ylim=(0, 10.5),
+            trend=(0, k) if ask == "above" else None,
+            fill=vr.randrange(4),
+        )
+    )
     if ask == "above":
         inside = [p for p in pts if p[1] > k]
-        q = pick(rng, f"How many points lie above the dashed line y = {k}?", f"How many points have a y-value greater than {k}?")
+        q = pick(
+            rng,
+            f"How many points lie above the dashed line y = {k}?",
+            f"How many points have a y-value greater than {k}?",
+        )
         desc = f"The points above y = {k} are"
     elif ask == "right":
         inside = [p for p in pts if p[0] > k]
@@ -204,15 +308,28 @@ def scatter_count(rng: random.Random, variant_rng: random.Random | None = None):
         inside = pts
         q = pick(rng, "How many points are plotted?", "How many data points are in the scatter plot?")
         desc = "The points are"
-    steps = [f"{desc} {', '.join(f'({x}, {y})' for x, y in sorted(inside))}." if inside else f"{desc} none.",
-             f"Counting them gives {len(inside)}."]  # fmt: skip
+    steps = [
+        f"{desc} {', '.join(f'({x}, {y})' for x, y in sorted(inside))}." if inside else f"{desc} none.",
+        f"Counting them gives {len(inside)}.",
+    ]
     answer, atype, choices = str(len(inside)), "integer", None
     if mc:
         choices, answer = choices_for(vr, answer, near_ints(vr, len(inside), extra=[n - len(inside)], lo=0))
         atype = "multiple_choice"
     return build(
-        family="scatter_count", scene=sc, answer=answer, answer_type=atype, choices=choices,
-        parts=QuestionParts(f"The scatter plot shows {'a set of' if ask != 'total' else 'several'} data points.", "", "", q),
-        steps=steps, difficulty="read", subject=SUBJECT, template=f"scatter_count:{ask}:{mc}", level="elementary school",
-        context="scatter plot", skills=["statistical reasoning"],
-    )  # fmt: skip
+        family="scatter_count",
+        scene=sc,
+        answer=answer,
+        answer_type=atype,
+        choices=choices,
+        parts=QuestionParts(
+            f"The scatter plot shows {'a set of' if ask != 'total' else 'several'} data points.", "", "", q
+        ),
+        steps=steps,
+        difficulty="read",
+        subject=SUBJECT,
+        template=f"scatter_count:{ask}:{mc}",
+        level="elementary school",
+        context="scatter plot",
+        skills=["statistical reasoning"],
+    )
