@@ -253,9 +253,13 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path: str | Path, *args: Any, **kwargs: Any):
-        """transformers' loader, then the vision modules' non-persistent buffers are recomputed (they are
-        derived from the config, not saved, and transformers leaves them uninitialised)."""
+        """transformers' loader, then two fixes for the vision modules: frozen towers are frozen again
+        (loading installs new parameters with requires_grad=True) and non-persistent buffers are
+        recomputed (they are derived from the config, not saved; transformers leaves them uninitialised)."""
         model = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+        for tower in (model.clip, model.geoglip):
+            if tower is not None:
+                tower.freeze(tower.frozen)
         model._restore_vision_buffers()
         return model
 

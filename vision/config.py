@@ -100,6 +100,7 @@ class DetectorConfig:
     prior_prob: float = 0.01
     score_threshold: float = 0.3
     nms_iou: float = 0.6
+    text_nms_iou: float = 0.3  # label boxes rarely overlap
     max_detections: int = 100
 
 
@@ -132,6 +133,7 @@ class ReaderConfig:
     roi_size: tuple[int, int] = (4, 16)  # (height, width) of the pooled grid
     features: tuple[str, ...] = ("b3", "c2")  # feature maps pooled (concatenated on channels)
     box_margin: float = 2.0  # pixels added around each box before pooling
+    box_jitter: float = 0.1  # training: random shift/scale of GT boxes, as a fraction of their size
     hidden: int = 128
     max_train_boxes: int = 64  # GT boxes read per batch at training time (random subset above this)
 

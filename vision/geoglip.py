@@ -290,6 +290,12 @@ class GeoGLIP(FreezableModule):
         if rois_t.shape[0] > limit:
             pick = torch.randperm(rois_t.shape[0], device=rois_t.device)[:limit]
             rois_t, ids_t = rois_t[pick], ids_t[pick]
+        jitter = self.cfg.reader.box_jitter
+        if jitter > 0 and self.training:
+            # detected boxes are never exact: read from GT boxes shifted and scaled by up to `jitter`
+            wh = (rois_t[:, 3:5] - rois_t[:, 1:3]).repeat(1, 2)
+            noise = (torch.rand_like(wh) * 2 - 1) * jitter * wh
+            rois_t = torch.cat([rois_t[:, :1], rois_t[:, 1:] + noise], -1)
         return L.reading_loss(self.read(feats, rois_t), ids_t)
 
     # ------------------------------------------------------------------------------------- inference
@@ -325,7 +331,7 @@ class GeoGLIP(FreezableModule):
             tb, ts, _ = decode_detections(
                 outs["text_cls"][i], outs["text_deltas"][i], outs["text_ctr"][i], outs["points"],
                 outs["point_strides"], det.score_threshold if text_threshold is None else text_threshold,
-                det.nms_iou, det.max_detections,
+                det.text_nms_iou, det.max_detections,
             )  # fmt: skip
             strings: list[str] = []
             if tb.shape[0]:

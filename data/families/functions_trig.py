@@ -30,7 +30,7 @@ def _sinusoid(vr: random.Random, for_period: bool) -> tuple[Scene, int, int, int
     shift = "" if x0 == 0 else (f" - {num(x0)}" if x0 > 0 else f" + {num(-x0)}")
     arg = _OMEGA[period] if not shift else f"{_OMEGA[period].replace('x', '(x' + shift + ')')}"
     text = f"y = {'-' if sign < 0 else ''}{'' if amp == 1 else amp}sin({arg})"
-    sc, ax = plot_axes(vr, (0, 8), (-4, 4))
+    sc, ax = plot_axes(vr, (0, 8), (-4, 5))  # headroom above the curve for its expression
     f = lambda x: sign * amp * math.sin(2 * math.pi * (x - x0) / period)  # noqa: E731
     expr_label(sc, ax, f, text, label_x=vr.choice([0.5, 7.5]), color=vr.choice([None, 0, 3]))
     return sc, amp, period, peak, text, sign

@@ -8,6 +8,7 @@ import random
 
 from svemath.data.families.base import Problem, QuestionParts, calc, register_family
 from svemath.data.families.geometry_common import (
+    LABEL_MARGIN,
     LENGTH_UNITS,
     Conditions,
     fit,
@@ -17,6 +18,7 @@ from svemath.data.families.geometry_common import (
     mc_step,
     meta,
     numeric_answer,
+    parallel_mark,
     pick,
     point_names,
     problem,
@@ -40,7 +42,7 @@ def _centre(pts: list) -> tuple[float, float]:
 
 def _rect_pts(w: float, h: float, vr: random.Random, tilt: float = 20.0) -> list:
     raw = [(0.0, 0.0), (w, 0.0), (w, -h), (0.0, -h)]  # A bottom-left, B, C, D counter-clockwise on screen
-    return fit(rotate_pts(raw, vr.uniform(-tilt, tilt)), vr, size=(0.55, 0.78))
+    return fit(rotate_pts(raw, vr.uniform(-tilt, tilt)), vr, size=(0.55, 0.78), margin=LABEL_MARGIN)
 
 
 def _name_vertices(sc: Scene, pts: list, names: list[str]) -> None:
@@ -61,7 +63,7 @@ def perimeter(rng: random.Random, variant_rng: random.Random | None = None) -> P
     if shape == "triangle":
         names = point_names(rng, 3)
         sides, raw = integer_triangle(vr, 3, 20)
-        pts = fit(rotate_pts(raw, vr.uniform(-25, 25) + vr.choice((0, 180))), vr)
+        pts = fit(rotate_pts(raw, vr.uniform(-25, 25) + vr.choice((0, 180))), vr, margin=LABEL_MARGIN)
         sc.polygon(pts)
         _name_vertices(sc, pts, names)
         c = _centre(pts)
@@ -185,7 +187,7 @@ def area_basic(rng: random.Random, variant_rng: random.Random | None = None) -> 
             raw = [(0.0, 0.0), (b, 0.0), (off, -h), (off, 0.0)]  # A, B, apex C, foot
         else:
             raw = [(0.0, 0.0), (b, 0.0), (b + off, -h), (off, -h), (off, 0.0)]  # A B C D, foot under D
-        moved = fit(rotate_pts(raw, vr.uniform(-15, 15)), vr, size=(0.55, 0.8))
+        moved = fit(rotate_pts(raw, vr.uniform(-15, 15)), vr, size=(0.55, 0.8), margin=LABEL_MARGIN)
         pts, foot = moved[:-1], moved[-1]
         sc.polygon(pts)
         _name_vertices(sc, pts, names)
@@ -240,13 +242,13 @@ def area_composite(rng: random.Random, variant_rng: random.Random | None = None)
                 break
         off = vr.uniform(0.1, 0.9) * (a - b)
         raw = [(0.0, 0.0), (a, 0.0), (off + b, -h), (off, -h), (off, 0.0)]
-        moved = fit(rotate_pts(raw, vr.uniform(-12, 12)), vr, size=(0.6, 0.8))
+        moved = fit(rotate_pts(raw, vr.uniform(-12, 12)), vr, size=(0.6, 0.8), margin=LABEL_MARGIN)
         pts, foot = moved[:4], moved[4]
         sc.polygon(pts, kind="trapezoid")
         _name_vertices(sc, pts, names)
         _altitude(sc, pts[3], foot, pts[1])
-        sc.parallel_marks(pts[0], pts[1])
-        sc.parallel_marks(pts[3], pts[2])
+        parallel_mark(sc, pts[0], pts[1])
+        parallel_mark(sc, pts[3], pts[2])
         foot_name = "H" if "H" not in names else "K"
         sc.point(*foot, foot_name)
         c = _centre(pts)
@@ -274,7 +276,9 @@ def area_composite(rng: random.Random, variant_rng: random.Random | None = None)
         raw = [(0.0, 0.0), (W, 0.0), (W, -h1), (w1, -h1), (w1, -H), (0.0, -H)]
         if vr.random() < 0.5:
             raw = [(-x, y) for x, y in raw]
-        pts = fit(rotate_pts(raw, vr.uniform(-10, 10) + vr.choice((0, 0, 90, 180, 270))), vr, size=(0.6, 0.78))
+        pts = fit(
+            rotate_pts(raw, vr.uniform(-10, 10) + vr.choice((0, 0, 90, 180, 270))), vr, size=(0.6, 0.78), margin=LABEL_MARGIN
+        )
         sc.polygon(pts, kind="polygon")
         _name_vertices(sc, pts, names)
         inside = _centre([pts[0], pts[1], pts[2], pts[5]])

@@ -26,6 +26,7 @@ from svemath.data.families.base import Problem, QuestionParts, calc, fmt_number,
 
 CANVAS = 384
 CONDITION = "condition"  # the label role of essential conditions
+LABEL_MARGIN = 66.0  # fit margin of figures with length labels outside their sides (labels are ~70 px wide)
 NAME_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I and O (O names circle centres)
 LENGTH_UNITS = ("cm", "cm", "m", "mm", "in", "")
 PLANE = "plane geometry"
@@ -378,3 +379,12 @@ def side_label(sc: Any, p: Pt, q: Pt, text: str, away: Pt, shift: float = 5.0, *
         nx, ny = -nx, -ny
     return sc.side_label((p[0] + nx * shift, p[1] + ny * shift), (q[0] + nx * shift, q[1] + ny * shift), text,
                          away=away, **kw)  # fmt: skip
+
+
+def parallel_mark(sc: Any, p: Pt, q: Pt, count: int = 1, at: float = 0.27) -> Any:
+    """Parallel arrow marks on segment pq at fraction ``at`` (pointing from p to q), off the middle where
+    the side's length label goes."""
+    h = min(at, 1 - at)
+    a = (p[0] + (q[0] - p[0]) * (at - h), p[1] + (q[1] - p[1]) * (at - h))
+    b = (p[0] + (q[0] - p[0]) * (at + h), p[1] + (q[1] - p[1]) * (at + h))
+    return sc.parallel_marks(a, b, count)

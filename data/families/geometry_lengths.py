@@ -9,6 +9,7 @@ import random
 
 from svemath.data.families.base import Problem, QuestionParts, calc, register_family
 from svemath.data.families.geometry_common import (
+    LABEL_MARGIN,
     LENGTH_UNITS,
     Conditions,
     fit,
@@ -18,6 +19,7 @@ from svemath.data.families.geometry_common import (
     meta,
     min_angle,
     numeric_answer,
+    parallel_mark,
     pick,
     point_names,
     precision_hint,
@@ -53,7 +55,7 @@ def length_read(rng: random.Random, variant_rng: random.Random | None = None) ->
         names = point_names(rng, 3)
         ask = rng.randrange(3)  # side opposite vertex `ask`: BC, CA, AB
         sides, raw = integer_triangle(vr, 3, 20)
-        pts = fit(rotate_pts(raw, vr.uniform(-25, 25) + vr.choice((0, 0, 180))), vr)
+        pts = fit(rotate_pts(raw, vr.uniform(-25, 25) + vr.choice((0, 0, 180))), vr, margin=LABEL_MARGIN)
         sc.polygon(pts)
         c = _centroid(pts)
         for p, nm in zip(pts, names, strict=True):
@@ -75,7 +77,7 @@ def length_read(rng: random.Random, variant_rng: random.Random | None = None) ->
         for v in lengths:
             xs.append(xs[-1] + v)
         raw = [(x, 0.0) for x in xs] + [(xs[-1] / 2, -xs[-1] * 0.25)]  # a helper point keeps the box square
-        pts = fit(rotate_pts(raw, vr.uniform(-30, 30), center=(0.0, 0.0)), vr, size=(0.7, 0.85))[:4]
+        pts = fit(rotate_pts(raw, vr.uniform(-30, 30), center=(0.0, 0.0)), vr, size=(0.7, 0.85), margin=LABEL_MARGIN)[:4]
         sc.segment(pts[0], pts[3])
         side_names = []
         for i, (p, nm) in enumerate(zip(pts, names, strict=True)):
@@ -145,7 +147,7 @@ def pythagoras(rng: random.Random, variant_rng: random.Random | None = None) -> 
     raw = [(0.0, -leg_b), (leg_a, 0.0), (0.0, 0.0)]
     if vr.random() < 0.5:
         raw = [(-x, y) for x, y in raw]
-    pA, pB, pC = fit(rotate_pts(raw, vr.uniform(0, 360)), vr)
+    pA, pB, pC = fit(rotate_pts(raw, vr.uniform(0, 360)), vr, margin=LABEL_MARGIN)
     sc = Scene()
     sc.polygon([pA, pB, pC])
     for p, nm in ((pA, a_n), (pB, b_n), (pC, c_n)):
@@ -224,18 +226,23 @@ def similar_triangles(rng: random.Random, variant_rng: random.Random | None = No
             raw = triangle_from_sides(big, ac, ab)
         if raw is None:
             continue
-        if min_angle(raw) >= 30 and 0.45 <= big / ab <= 2.2:
+        span = max(max(q[0] for q in raw) - min(q[0] for q in raw), max(q[1] for q in raw) - min(q[1] for q in raw))
+        # labelled segments long enough to hold their labels (>= ~60 px once fitted)
+        (ax_, ay_), (bx_, by_), (cx_, cy_) = raw
+        strip = (1 - ad / ab) * abs((bx_ - ax_) * (cy_ - ay_) - (by_ - ay_) * (cx_ - ax_)) / math.dist(raw[1], raw[2])
+        if (min_angle(raw) >= 30 and 0.45 <= big / ab <= 2.2 and min(ad, ab - ad, small) >= 0.22 * span
+                and strip >= 0.3 * span):  # room for the labels between DE and BC
             break
     raw = rotate_pts(raw, vr.uniform(-20, 20) + vr.choice((0, 0, 180)))
-    pA, pB, pC = fit(raw, vr, size=(0.68, 0.82))
+    pA, pB, pC = fit(raw, vr, size=(0.68, 0.82), margin=LABEL_MARGIN)
     t = ad / ab
     pD = (pA[0] + t * (pB[0] - pA[0]), pA[1] + t * (pB[1] - pA[1]))
     pE = (pA[0] + t * (pC[0] - pA[0]), pA[1] + t * (pC[1] - pA[1]))
     sc = Scene()
     sc.polygon([pA, pB, pC])
     sc.segment(pD, pE)
-    sc.parallel_marks(pD, pE)
-    sc.parallel_marks(pB, pC)
+    parallel_mark(sc, pD, pE)
+    parallel_mark(sc, pB, pC)
     for pt, nm in ((pA, a), (pB, b), (pC, c), (pD, d), (pE, e)):
         sc.point(*pt, nm)
     conds = Conditions()
