@@ -45,7 +45,7 @@ def compose_with_text(
     top: str = "",
     bottom: Sequence[str] = (),
     hide_roles: Sequence[str] = (),
-    max_text_frac: float = 0.5,
+    max_text_frac: float = 0.45,
 ) -> tuple[Image.Image, dict[str, Any]]:
     """The scene drawn between ``top`` (wrapped) and the ``bottom`` lines; (image, lite annotations)."""
     w, h = style.width, style.height
@@ -61,18 +61,30 @@ def compose_with_text(
             break
         size -= 1
     diagram_h = max(32, h - top_h - bottom_h)
-    out = render(scene, style.with_size(w, diagram_h), hide_roles)
     canvas = Image.new("RGB", (w, h), style.background)
-    canvas.paste(out.image, (0, top_h))
+    out = render(scene, style.with_size(w, diagram_h), hide_roles)
+    k, dx = 1.0, 0.0
+    if out.dropped:  # the smaller canvas crowds the labels: shrink the full-size drawing instead
+        out = render(scene, style, hide_roles)
+        k = diagram_h / h
+        dx = (w - w * k) / 2
+        canvas.paste(
+            out.image.resize((round(w * k), diagram_h), Image.Resampling.LANCZOS), (round(dx), top_h)
+        )
+    else:
+        canvas.paste(out.image, (0, top_h))
     ann = out.annotations()
-    shapes = [
-        {"cls": s["cls"], "box": [s["box"][0], s["box"][1] + top_h, s["box"][2], s["box"][3] + top_h]}
-        for s in ann["shapes"]
-    ]
-    texts = [
-        {"text": t["text"], "box": [t["box"][0], t["box"][1] + top_h, t["box"][2], t["box"][3] + top_h]}
-        for t in ann["texts"]
-    ]
+
+    def move(box: list[float]) -> list[float]:
+        return [
+            round(box[0] * k + dx, 2),
+            round(box[1] * k + top_h, 2),
+            round(box[2] * k + dx, 2),
+            round(box[3] * k + top_h, 2),
+        ]
+
+    shapes = [{"cls": s["cls"], "box": move(s["box"])} for s in ann["shapes"]]
+    texts = [{"text": t["text"], "box": move(t["box"])} for t in ann["texts"]]
     ascent = load_font(font_key, size).getmetrics()[0]
     for k, line in enumerate(top_lines + bottom_lines):
         y = (

@@ -57,7 +57,7 @@ def register_auto_classes() -> bool:
 class _RegisterAfterTransformers(importlib.abc.MetaPathFinder):
     """Finds nothing itself; wraps transformers' loader so registration runs once it has loaded."""
 
-    def find_spec(self, fullname, path, target=None):  # noqa: ANN001 (importlib protocol)
+    def find_spec(self, fullname, path, target=None):
         if fullname != "transformers":
             return None
         sys.meta_path.remove(self)  # one shot; also avoids recursion in find_spec below
@@ -66,7 +66,7 @@ class _RegisterAfterTransformers(importlib.abc.MetaPathFinder):
             return spec
         exec_module = spec.loader.exec_module
 
-        def exec_then_register(module) -> None:  # noqa: ANN001
+        def exec_then_register(module) -> None:
             exec_module(module)
             try:
                 register_auto_classes()

@@ -78,7 +78,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     n = args.batch_size
     images = [diagram(k) for k in range(n)]
     prompts = [f"Figure {k}: how many circles are there, and what is {k} + {2 * k}?" for k in range(n)]
-    gen = generation_kwargs(processor, max_new_tokens=args.new_tokens, do_sample=False, temperature=1.0, top_p=1.0)
+    gen = generation_kwargs(
+        processor, max_new_tokens=args.new_tokens, do_sample=False, temperature=1.0, top_p=1.0
+    )
     gen["min_new_tokens"] = args.new_tokens
 
     def inputs(proc, rows):

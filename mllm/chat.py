@@ -50,11 +50,15 @@ def normalize_conversation(
         if role not in ROLES:
             raise DataFormatError(f"conversation turn {i}: unknown role {role!r}; known: {sorted(ROLES)}")
         if not isinstance(content, str):
-            raise DataFormatError(f"conversation turn {i}: content must be a string, got {type(content).__name__}")
+            raise DataFormatError(
+                f"conversation turn {i}: content must be a string, got {type(content).__name__}"
+            )
         placeholders += content.count(image_token)
         messages.append({"role": ROLES[role], "content": content})
     if placeholders > 1:
-        raise DataFormatError(f"conversation has {placeholders} {image_token} placeholders; one image is supported")
+        raise DataFormatError(
+            f"conversation has {placeholders} {image_token} placeholders; one image is supported"
+        )
     if placeholders and not has_image:
         raise DataFormatError(f"conversation has an {image_token} placeholder but no image was given")
     if has_image:
@@ -71,7 +75,9 @@ def normalize_conversation(
 
 
 def _render(tokenizer, messages: list[dict[str, str]], add_generation_prompt: bool) -> str:
-    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt)
+    return tokenizer.apply_chat_template(
+        messages, tokenize=False, add_generation_prompt=add_generation_prompt
+    )
 
 
 def _expand(text: str, image_token: str, num_image_tokens: int) -> str:

@@ -21,7 +21,7 @@ left None it is taken from the CLIP config when the model is built.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from transformers import AutoConfig, PreTrainedConfig
 from transformers.configuration_utils import SubConfigSpec
@@ -41,7 +41,9 @@ class SVEMathConfig(PreTrainedConfig):
     """
 
     model_type = "svemath"
-    sub_configs_defaults = {"text_config": SubConfigSpec(config_class=AutoConfig, model_type="qwen2")}
+    sub_configs_defaults: ClassVar[dict[str, SubConfigSpec]] = {
+        "text_config": SubConfigSpec(config_class=AutoConfig, model_type="qwen2")
+    }
 
     clip: dict | None = None
     geoglip: dict | None = None
@@ -59,7 +61,9 @@ class SVEMathConfig(PreTrainedConfig):
         self.clip = _as_dict(self.clip, "clip")
         self.geoglip = None if self.geoglip is None else _as_dict(self.geoglip, "geoglip")
         self.router = _as_dict(self.router, "router")
-        self.projector = to_dict(from_dict(ProjectorConfig, _as_dict(self.projector, "projector"), "projector"))
+        self.projector = to_dict(
+            from_dict(ProjectorConfig, _as_dict(self.projector, "projector"), "projector")
+        )
         if self.pad_fill is not None:  # None: the CLIP tower's fill (resolved when the model is built)
             fill = self.pad_fill
             if len(fill) != 3 or not all(isinstance(v, int) and 0 <= v <= 255 for v in fill):

@@ -99,7 +99,9 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
             )
         vocab = config.text_config.vocab_size
         if config.image_token_id is not None and not 0 <= config.image_token_id < vocab:
-            raise ConfigError(f"image_token_id={config.image_token_id} is outside the LLM vocabulary ({vocab})")
+            raise ConfigError(
+                f"image_token_id={config.image_token_id} is outside the LLM vocabulary ({vocab})"
+            )
         # The vision modules initialise themselves (and may hold pretrained weights): keep transformers'
         # generic _init_weights away from them.
         for name in VISION_MODULES:
@@ -201,7 +203,9 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
             elif cache is None or cache.get_seq_length() == 0:
                 n = int((input_ids == self.config.image_token_id).sum())
                 if n:
-                    raise ShapeError(f"input_ids hold {n} <image> tokens but no pixel_values/image_features were given")
+                    raise ShapeError(
+                        f"input_ids hold {n} <image> tokens but no pixel_values/image_features were given"
+                    )
         elif has_images:
             raise ConfigError("image inputs need input_ids (the <image> tokens mark where they go)")
         out = self.language_model(
@@ -285,11 +289,15 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
             from svemath.mllm.processor import PROCESSOR_FILE, SVEMathProcessor
 
             if not (path / PROCESSOR_FILE).is_file():
-                raise ConfigError("no processor: pass processor= or load the model with svemath.mllm.load_pretrained")
+                raise ConfigError(
+                    "no processor: pass processor= or load the model with svemath.mllm.load_pretrained"
+                )
             processor = self.processor = SVEMathProcessor.from_pretrained(path)
         return processor
 
-    def answer(self, image: Image.Image | str | Path | None, question: str, processor=None, **gen: Any) -> str:
+    def answer(
+        self, image: Image.Image | str | Path | None, question: str, processor=None, **gen: Any
+    ) -> str:
         """Answer one question about one image (greedy by default); ``gen`` as in generation.generate."""
         from svemath.mllm.generation import generate
 

@@ -37,7 +37,9 @@ def _unmap_boxes(boxes: torch.Tensor, scale: float, offset: tuple[int, int], siz
     return out
 
 
-def _unmap_boundary(boundary: torch.Tensor, scale: float, offset: tuple[int, int], size: tuple[int, int]) -> np.ndarray:
+def _unmap_boundary(
+    boundary: torch.Tensor, scale: float, offset: tuple[int, int], size: tuple[int, int]
+) -> np.ndarray:
     dx, dy = offset
     w, h = size
     x0, y0 = round(dx * scale), round(dy * scale)
@@ -79,7 +81,12 @@ def perceive(
         if names is not None and any(n not in geoglip.cfg.shape_classes for n in names):
             embeddings = clip.encode_text(names)  # region-text alignment: any shape name can be asked for
         seen = geoglip.perceive(
-            geo, names, embeddings, features=feats, score_threshold=score_threshold, text_threshold=text_threshold
+            geo,
+            names,
+            embeddings,
+            features=feats,
+            score_threshold=score_threshold,
+            text_threshold=text_threshold,
         )[0]
         pix = enc["pixel_values"][None].to(device, next(clip.parameters()).dtype)
         levels = router.resample(geoglip.mllm_levels(feats), clip.grid_size)
@@ -92,16 +99,23 @@ def perceive(
     return {
         "shapes": [
             {"cls": n, "box": b, "score": round(float(s), 3)}
-            for n, b, s in zip(seen.shape_names, _unmap_boxes(seen.shape_boxes, scale, offset, size), seen.shape_scores)
+            for n, b, s in zip(
+                seen.shape_names, _unmap_boxes(seen.shape_boxes, scale, offset, size), seen.shape_scores
+            )
         ],
         "junctions": [
-            {"xy": [round(x / scale - dx, 1), round(y / scale - dy, 1)], "angles": [round(a, 1) for a in angs],
-             "score": round(float(s), 3)}
+            {
+                "xy": [round(x / scale - dx, 1), round(y / scale - dy, 1)],
+                "angles": [round(a, 1) for a in angs],
+                "score": round(float(s), 3),
+            }
             for (x, y), angs, s in zip(seen.junction_xy.tolist(), seen.junction_angles, seen.junction_scores)
-        ],  # fmt: skip
+        ],
         "texts": [
             {"box": b, "text": t, "score": round(float(s), 3)}
-            for b, t, s in zip(_unmap_boxes(seen.text_boxes, scale, offset, size), seen.text_strings, seen.text_scores)
+            for b, t, s in zip(
+                _unmap_boxes(seen.text_boxes, scale, offset, size), seen.text_strings, seen.text_scores
+            )
         ],
         "boundary": _unmap_boundary(seen.boundary, scale, offset, size),
         "gates": dict(zip(LEVEL_NAMES, (round(g, 4) for g in gates), strict=False)),

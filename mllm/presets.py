@@ -20,8 +20,9 @@ gives the CLIP-only baseline), ``text`` (text-config keys, for presets built fro
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,8 +104,12 @@ def fallback_corpus() -> list[str]:
         a, b = (i * 37) % 180, (i * 53) % 97
         s = shapes[i % len(shapes)]
         lines.append(f"How many {s}s are in the figure? There are {i % 9 + 1} {s}s. Answer: {i % 9 + 1}")
-        lines.append(f"In triangle ABC, angle A = {a}° and angle B = {b}°. Find angle C. C = 180 - {a} - {b}.")
-        lines.append(f"The value of the tallest bar is {a + b}. The answer is {a + b}. So {a} + {b} = {a + b}.")
+        lines.append(
+            f"In triangle ABC, angle A = {a}° and angle B = {b}°. Find angle C. C = 180 - {a} - {b}."
+        )
+        lines.append(
+            f"The value of the tallest bar is {a + b}. The answer is {a + b}. So {a} + {b} = {a + b}."
+        )
     return lines
 
 
@@ -157,7 +162,22 @@ def _load_llm(source: Any, dtype: torch.dtype | None):
     try:
         return AutoModelForCausalLM.from_pretrained(str(source), dtype=dtype or "auto")
     except (OSError, ValueError) as exc:
-        raise CheckpointError(f"cannot load the LLM from {source!r} (hub id or local directory): {exc}") from None
+        raise CheckpointError(
+            f"cannot load the LLM from {source!r} (hub id or local directory): {exc}"
+        ) from None
+
+
+@contextlib.contextmanager
+def _default_dtype(dtype: torch.dtype | None) -> Iterator[None]:
+    if dtype is None:
+        yield
+        return
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(previous)
 
 
 def _round_up(n: int, multiple: int = 64) -> int:
@@ -194,19 +214,25 @@ def build_model(preset: str, **overrides: Any):
         rows = language_model.get_input_embeddings().weight.shape[0]
         if len(tokenizer) > rows:  # only ever grow (never shrink Qwen's padded vocabulary)
             language_model.resize_token_embeddings(_round_up(len(tokenizer)), mean_resizing=True)
-            log.info("grew the LLM embeddings from %d to %d rows for %d tokens", rows, _round_up(len(tokenizer)),
-                     len(tokenizer))
+            log.info(
+                "grew the LLM embeddings from %d to %d rows for %d tokens",
+                rows,
+                _round_up(len(tokenizer)),
+                len(tokenizer),
+            )
     else:
         text = merge(spec.text, overrides.get("text") or {})
-        text_config = {"model_type": "qwen2", **text, "vocab_size": max(text.get("vocab_size", 0),
-                                                                          _round_up(len(tokenizer)))}
+        text_config = {
+            "model_type": "qwen2",
+            **text,
+            "vocab_size": max(text.get("vocab_size", 0), _round_up(len(tokenizer))),
+        }
     stops = [tokenizer.convert_tokens_to_ids(t) for t in ("<|im_end|>", "<|endoftext|>")]
     cfg = SVEMathConfig(
         **_config_dict(spec, overrides), text_config=text_config, image_token_id=image_token_id, dtype=dtype
     )
-    model = SVEMathForConditionalGeneration(cfg, language_model=language_model)
-    if dtype is not None:
-        model = model.to(dtype)
+    with _default_dtype(dtype):  # like transformers: RoPE's inv_freq stays float32, unlike model.to(dtype)
+        model = SVEMathForConditionalGeneration(cfg, language_model=language_model)
     _set_generation_defaults(model, tokenizer, stops)
     processor = SVEMathProcessor.from_model_config(
         model.config,
@@ -243,7 +269,9 @@ def build_meta_model(preset: str, **overrides: Any):
         image_token_id = QWEN25_TOKENIZER_LEN
     cfg_dict = _config_dict(spec, overrides)
     cfg_dict["clip"]["pretrained"] = None
-    cfg = SVEMathConfig(**cfg_dict, text_config={"model_type": "qwen2", **text}, image_token_id=image_token_id)
+    cfg = SVEMathConfig(
+        **cfg_dict, text_config={"model_type": "qwen2", **text}, image_token_id=image_token_id
+    )
     with torch.device("meta"):
         return SVEMathForConditionalGeneration(cfg)
 

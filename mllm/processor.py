@@ -27,7 +27,13 @@ from PIL import Image
 
 from svemath.configs import to_dict
 from svemath.errors import CheckpointError, ConfigError, DataFormatError
-from svemath.mllm.chat import IGNORE_INDEX, encode_conversation, encode_prompt, normalize_conversation, truncate
+from svemath.mllm.chat import (
+    IGNORE_INDEX,
+    encode_conversation,
+    encode_prompt,
+    normalize_conversation,
+    truncate,
+)
 from svemath.mllm.tokenizer import DEFAULT_SYSTEM_PROMPT, end_of_turn_ids
 
 PROCESSOR_FILE = "svemath_processor.json"
@@ -54,7 +60,9 @@ class ImageSpec:
     def tensor(self, img: Image.Image) -> torch.Tensor:
         from svemath.vision.transforms import to_tensor
 
-        return to_tensor(img, self.mean, self.std, channel_order=self.channel_order, pixel_scale=self.pixel_scale)
+        return to_tensor(
+            img, self.mean, self.std, channel_order=self.channel_order, pixel_scale=self.pixel_scale
+        )
 
 
 class SVEMathProcessor:
@@ -82,7 +90,9 @@ class SVEMathProcessor:
         self.max_length = int(max_length)
         vocab = tokenizer.get_vocab()
         if image_token not in vocab:
-            raise ConfigError(f"tokenizer has no {image_token!r} token; run svemath.mllm.tokenizer.prepare_tokenizer")
+            raise ConfigError(
+                f"tokenizer has no {image_token!r} token; run svemath.mllm.tokenizer.prepare_tokenizer"
+            )
         self.image_token_id = int(vocab[image_token])
         if tokenizer.pad_token_id is None:
             raise ConfigError("tokenizer has no pad token")
@@ -98,7 +108,9 @@ class SVEMathProcessor:
 
         clip, geo = image_specs(config)
         if config.num_image_tokens is None:
-            raise ConfigError("config.num_image_tokens is unset; build the model first (it derives the count)")
+            raise ConfigError(
+                "config.num_image_tokens is unset; build the model first (it derives the count)"
+            )
         return cls(
             tokenizer,
             clip=clip,
@@ -174,8 +186,9 @@ class SVEMathProcessor:
 
     def _messages(self, conversation: Sequence[dict[str, Any]], has_image: bool, system_prompt) -> list:
         system = self.system_prompt if system_prompt is None else system_prompt
-        return normalize_conversation(conversation, has_image=has_image, image_token=self.image_token,
-                                      system_prompt=system)
+        return normalize_conversation(
+            conversation, has_image=has_image, image_token=self.image_token, system_prompt=system
+        )
 
     def encode_sample(
         self,
@@ -284,7 +297,9 @@ class SVEMathProcessor:
         if conversations is not None:
             samples = [self.encode_sample(c, im, max_length=max_length) for c, im in zip(items, images)]
             return self.collate(samples, padding_side or "right")
-        samples = [self.encode_generation_prompt(p, im, max_length=max_length) for p, im in zip(items, images)]
+        samples = [
+            self.encode_generation_prompt(p, im, max_length=max_length) for p, im in zip(items, images)
+        ]
         return self.collate(samples, padding_side or "left")
 
     def batch_decode(self, sequences, skip_special_tokens: bool = True) -> list[str]:

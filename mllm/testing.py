@@ -34,12 +34,18 @@ def small_tokenizer(vocab_size: int = 512):
     return copy.deepcopy(_tokenizer(vocab_size))
 
 
-def tiny_test_model(geoglip: bool = True, seed: int = 0, text: dict[str, Any] | None = None, **overrides: Any):
+def tiny_test_model(
+    geoglip: bool = True, seed: int = 0, text: dict[str, Any] | None = None, **overrides: Any
+):
     """``(model, processor)``: tiny vision, Qwen2 64 x 2 layers, eval mode, fixed seed."""
     from svemath.mllm.presets import build_model
 
     torch.manual_seed(seed)
-    kwargs: dict[str, Any] = {"tokenizer": small_tokenizer(), "text": {**TEST_TEXT, **(text or {})}, **overrides}
+    kwargs: dict[str, Any] = {
+        "tokenizer": small_tokenizer(),
+        "text": {**TEST_TEXT, **(text or {})},
+        **overrides,
+    }
     if not geoglip:
         kwargs["geoglip"] = None
     model, processor = build_model("tiny", **kwargs)

@@ -66,7 +66,9 @@ def train_tokenizer(
 
     min_size = 256 + len(SPECIAL_TOKENS)
     if vocab_size <= min_size:
-        raise ConfigError(f"tokenizer vocab_size must exceed {min_size} (bytes + special tokens), got {vocab_size}")
+        raise ConfigError(
+            f"tokenizer vocab_size must exceed {min_size} (bytes + special tokens), got {vocab_size}"
+        )
     backend = Tokenizer(models.BPE())
     backend.pre_tokenizer = pre_tokenizers.Sequence(
         [
@@ -117,13 +119,17 @@ def prepare_tokenizer(tokenizer, image_token: str = IMAGE_TOKEN) -> int:
     vocab = tokenizer.get_vocab()
     for tok in (IM_START, IM_END):
         if tok not in vocab:
-            raise ConfigError(f"tokenizer {tokenizer.name_or_path!r} has no {tok}: ChatML tokens are required")
+            raise ConfigError(
+                f"tokenizer {tokenizer.name_or_path!r} has no {tok}: ChatML tokens are required"
+            )
     if not tokenizer.chat_template:
         tokenizer.chat_template = CHATML_TEMPLATE
     if tokenizer.pad_token is None:
         tokenizer.pad_token = PAD_TOKEN if PAD_TOKEN in vocab else IM_END
     if image_token not in vocab:
-        tokenizer.add_special_tokens({"additional_special_tokens": [image_token]}, replace_extra_special_tokens=False)
+        tokenizer.add_special_tokens(
+            {"additional_special_tokens": [image_token]}, replace_extra_special_tokens=False
+        )
     image_id = tokenizer.convert_tokens_to_ids(image_token)
     ids = tokenizer(image_token * 2, add_special_tokens=False).input_ids
     if ids != [image_id, image_id]:

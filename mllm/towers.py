@@ -38,7 +38,9 @@ def clip_config(config):
 def geoglip_config(config):
     from svemath.vision.config import GeoGLIPConfig
 
-    return None if config.geoglip is None else from_dict(GeoGLIPConfig, config.geoglip, "SVEMathConfig.geoglip")
+    return (
+        None if config.geoglip is None else from_dict(GeoGLIPConfig, config.geoglip, "SVEMathConfig.geoglip")
+    )
 
 
 def router_config(config):
@@ -56,7 +58,9 @@ def image_specs(config) -> tuple[Any, Any]:
     clip_spec = ImageSpec(clip.image_size, tuple(clip.mean), tuple(clip.std))
     geo_spec = None
     if geo is not None:
-        geo_spec = ImageSpec(geo.image_size, tuple(geo.mean), tuple(geo.std), geo.channel_order, geo.pixel_scale)
+        geo_spec = ImageSpec(
+            geo.image_size, tuple(geo.mean), tuple(geo.std), geo.channel_order, geo.pixel_scale
+        )
     return clip_spec, geo_spec
 
 
@@ -122,7 +126,9 @@ def encode(
     if geoglip is None:
         return features
     if geo_pixel_values is None:
-        raise ShapeError("this model has GeoGLIP: pass geo_pixel_values (the processor makes them) with pixel_values")
+        raise ShapeError(
+            "this model has GeoGLIP: pass geo_pixel_values (the processor makes them) with pixel_values"
+        )
     if geo_pixel_values.shape[0] != pixel_values.shape[0]:
         raise ShapeError(
             f"pixel_values has {pixel_values.shape[0]} images but geo_pixel_values {geo_pixel_values.shape[0]}"

@@ -65,5 +65,7 @@ def set_trainable(model: nn.Module, modules: Iterable[str]) -> dict[str, dict[st
             continue
         state = "trainable" if c["trainable"] else "frozen"
         log.info("[%-9s] %-15s %12s parameters", state, name, f"{c['total']:,}")
-    log.info("trainable %s of %s parameters", f"{counts['all']['trainable']:,}", f"{counts['all']['total']:,}")
+    log.info(
+        "trainable %s of %s parameters", f"{counts['all']['trainable']:,}", f"{counts['all']['total']:,}"
+    )
     return counts

@@ -154,7 +154,9 @@ def test_length_read_answer_is_the_label_beside_the_named_side():
         p = make("length_read", seed)
         out = render(p.scene, Style.clean())
         a_name, b_name = re.search(r"\b([A-Z])([A-Z])\b", p.parts.question).groups()
-        pts = {e.label: out.transform(e.xy) for e in p.scene.elements if type(e).__name__ == "Point" and e.label}
+        pts = {
+            e.label: out.transform(e.xy) for e in p.scene.elements if type(e).__name__ == "Point" and e.label
+        }
         mid = ((pts[a_name][0] + pts[b_name][0]) / 2, (pts[a_name][1] + pts[b_name][1]) / 2)
         value, _ = min(lengths(out), key=lambda lc: math.dist(lc[1], mid))
         assert answer_value(p) == value, (seed, p.question)
@@ -164,14 +166,15 @@ def test_circle_and_sector_measures_from_labels():
     for seed in SEEDS:
         p = make("circle_measure", seed)
         out = render(p.scene, Style.clean())
-        (value, _), = lengths(out)
+        ((value, _),) = lengths(out)
         (circle,) = marks(p, "Circle")
         segs = [math.dist(e.a, e.b) for e in marks(p, "Segment")]
         diameter = any(abs(s - 2 * circle.r) < 1e-6 for s in segs)
         r = value / 2 if diameter else value
         q = p.parts.question
         expected = {"area": math.pi * r * r, "circumference": 2 * math.pi * r, "radius": r}[
-            next(k for k in ("area", "circumference", "radius") if f"the {k} of the circle" in q)]
+            next(k for k in ("area", "circumference", "radius") if f"the {k} of the circle" in q)
+        ]
         assert close(p, answer_value(p), expected), (seed, q, p.answer)
     for seed in SEEDS:
         p = make("arc_sector", seed)
@@ -281,9 +284,11 @@ def test_similar_triangles_ratio_from_labels_and_geometry():
         A, B, C, D = (pts[n] for n in names)
         E = pts[re.search(r"and ([A-Z]) is on", p.parts.descriptive).group(1)]
         segs = {"AD": (A, D), "DB": (D, B), "DE": (D, E), "BC": (B, C), "AE": (A, E), "EC": (E, C)}
-        labelled = {}
-        for value, c in lengths(out):
-            labelled[min(segs, key=lambda k: seg_dist(c, *segs[k], 0.25, 0.75))] = value
+        # which segment a value labels: its condition tag (names the segment); the unknown is "x"
+        labelled = {
+            t.tag.split(":")[1]: float(t.text.split()[0]) for t in out.texts if t.tag.startswith("cond:")
+        }
+        assert len(labelled) == 3 and [t.text for t in out.texts].count("x") == 1
         scale = labelled["AD"] / math.dist(A, D)
         for k, value in labelled.items():  # drawn to scale
             assert abs(value / math.dist(*segs[k]) - scale) / scale < 0.01, (seed, k)
@@ -296,3 +301,13 @@ def test_similar_triangles_ratio_from_labels_and_geometry():
         else:
             expected = labelled["AE"] * labelled["DB"] / labelled["AD"]
         assert abs(answer_value(p) - expected) < 1e-6, (seed, labelled, p.answer)
+
+
+def test_solid_dimension_read_answer_is_a_drawn_label():
+    for seed in range(25):
+        p = make("solid_dimension_read", seed)
+        out = render(p.scene, Style.clean())
+        vals = [v for v, _ in lengths(out)]
+        kind = next(c for c in shape_classes(out) if c in ("cube", "cuboid", "cylinder", "cone"))
+        assert kind in p.parts.question and answer_value(p) in vals, (seed, vals, p.answer)
+        assert len(vals) == {"cube": 1, "cuboid": 3, "cylinder": 2, "cone": 2}[kind]

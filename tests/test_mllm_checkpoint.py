@@ -16,7 +16,10 @@ from svemath.mllm.presets import build_meta_model, build_model, load_pretrained,
 from svemath.mllm.testing import diagram, small_tokenizer, tiny_test_model
 from svemath.mllm.trainable import count_parameters
 
-CONV = [{"from": "human", "value": "<image>\nHow many circles?"}, {"from": "gpt", "value": "There are 2 circles."}]
+CONV = [
+    {"from": "human", "value": "<image>\nHow many circles?"},
+    {"from": "gpt", "value": "There are 2 circles."},
+]
 
 
 @pytest.mark.parametrize("geoglip", [True, False])
@@ -45,8 +48,11 @@ def test_round_trip_identical_logits_and_auto_class(tmp_path, geoglip):
     assert torch.equal(loaded.clip.model.attn_mask, model.clip.model.attn_mask)
     assert torch.equal(loaded.clip.encode_text(["circle"]), model.clip.encode_text(["circle"]))
     assert not loaded.clip.training and loaded.clip.frozen
+    towers = [loaded.clip] + ([loaded.geoglip] if geoglip else [])
+    assert not any(p.requires_grad for t in towers for p in t.parameters())  # still frozen after loading
 
 
+@pytest.mark.slow  # a fresh interpreter imports torch + transformers: ~15 s
 def test_auto_class_after_plain_package_import(tmp_path):
     model, processor = tiny_test_model(geoglip=False, seed=4)
     save_pretrained(model, processor, tmp_path)
@@ -65,7 +71,7 @@ def test_auto_class_after_plain_package_import(tmp_path):
 def _tiny_qwen2_dir(tmp_path):
     torch.manual_seed(7)
     tokenizer = small_tokenizer()
-    del tokenizer.chat_template  # a real Qwen tokenizer brings its own; check ours gets set when missing
+    tokenizer.chat_template = None  # a real Qwen tokenizer brings its own; check ours gets set when missing
     cfg = Qwen2Config(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
                       num_key_value_heads=2, vocab_size=len(tokenizer) - 1)  # fmt: skip
     llm = Qwen2ForCausalLM(cfg)

@@ -9,7 +9,10 @@ from svemath.mllm.testing import diagram, tiny_test_model
 from svemath.mllm.trainable import count_parameters, set_trainable
 
 CONVS = [
-    [{"from": "human", "value": "<image>\nHow many circles?"}, {"from": "gpt", "value": "There are 2 circles."}],
+    [
+        {"from": "human", "value": "<image>\nHow many circles?"},
+        {"from": "gpt", "value": "There are 2 circles."},
+    ],
     [{"from": "human", "value": "What is 12 + 30?"}, {"from": "gpt", "value": "12 + 30 = 42"}],
     [{"from": "human", "value": "Find the tallest bar.<image>"}, {"from": "gpt", "value": "Bar C, 35."}],
 ]
@@ -32,7 +35,10 @@ def test_forward_loss_and_backward(sve, batch):
     try:
         out = model(**batch)
         assert torch.isfinite(out.loss) and out.logits.shape[:2] == batch["input_ids"].shape
-        assert out.gates.shape == (2, 4) and out.image_hidden_states.shape[:2] == (2, model.config.num_image_tokens)
+        assert out.gates.shape == (2, 4) and out.image_hidden_states.shape[:2] == (
+            2,
+            model.config.num_image_tokens,
+        )
         out.loss.backward()
         grads = {n: p.grad for n, p in model.named_parameters() if p.grad is not None}
         assert any(n.startswith("projector.") for n in grads)
@@ -84,12 +90,19 @@ def test_count_mismatch_raises_with_both_numbers(sve, batch):
     first = int((ids[0] == model.config.image_token_id).nonzero()[0])
     ids[0, first] = model.config.pad_token_id if hasattr(model.config, "pad_token_id") else 0
     n = model.config.num_image_tokens
-    with torch.no_grad(), pytest.raises(ShapeError, match=rf"{2 * n - 1} <image> tokens.*{2 * n} image feature"):
+    with (
+        torch.no_grad(),
+        pytest.raises(ShapeError, match=rf"{2 * n - 1} <image> tokens.*{2 * n} image feature"),
+    ):
         model(**{**batch, "input_ids": ids})
     with torch.no_grad(), pytest.raises(ShapeError, match="no pixel_values"):
         model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
     with torch.no_grad(), pytest.raises(ShapeError, match="geo_pixel_values"):
-        model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], pixel_values=batch["pixel_values"])
+        model(
+            input_ids=batch["input_ids"],
+            attention_mask=batch["attention_mask"],
+            pixel_values=batch["pixel_values"],
+        )
 
 
 def test_cached_features_give_the_same_logits(sve, batch):

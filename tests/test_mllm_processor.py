@@ -111,7 +111,9 @@ def test_right_padding_for_training_left_for_generation(processor):
     assert (batch["labels"][1, short:] == IGNORE_INDEX).all()
     assert (batch["input_ids"][1, short:] == processor.pad_token_id).all()
 
-    gen = processor(prompts=["How many circles?", "What is 2+3? Explain in detail please."], images=[diagram(0), None])
+    gen = processor(
+        prompts=["How many circles?", "What is 2+3? Explain in detail please."], images=[diagram(0), None]
+    )
     mask = gen["attention_mask"]
     assert mask[:, -1].all()  # every row ends with its last prompt token
     assert "labels" not in gen

@@ -5,7 +5,14 @@ from transformers import AutoTokenizer
 
 from svemath.errors import ConfigError
 from svemath.mllm.testing import small_tokenizer
-from svemath.mllm.tokenizer import IMAGE_TOKEN, IM_END, IM_START, PAD_TOKEN, prepare_tokenizer, train_tokenizer
+from svemath.mllm.tokenizer import (
+    IM_END,
+    IM_START,
+    IMAGE_TOKEN,
+    PAD_TOKEN,
+    prepare_tokenizer,
+    train_tokenizer,
+)
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +73,12 @@ def _plain_tokenizer(specials):
     backend = Tokenizer(models.BPE())
     backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     backend.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=300, special_tokens=specials, show_progress=False,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    trainer = trainers.BpeTrainer(
+        vocab_size=300,
+        special_tokens=specials,
+        show_progress=False,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
     backend.train_from_iterator([f"hello world {i}" for i in range(50)], trainer)
     return PreTrainedTokenizerFast(tokenizer_object=backend, eos_token=specials[-1])
 

@@ -13,6 +13,7 @@ from svemath.errors import ConfigError, ShapeError
 from svemath.vision.clip import ByteTokenizer, CLIPTower
 from svemath.vision.config import TINY_CLIP_MODEL, clip_config
 
+
 @pytest.fixture(autouse=True)
 def _one_thread():
     """One intra-op thread: on a shared 2-core machine two threads are 10-50x slower under load."""
@@ -20,7 +21,6 @@ def _one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
-
 
 
 @pytest.fixture(scope="module")

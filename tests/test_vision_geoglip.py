@@ -17,6 +17,7 @@ from svemath.vision.transforms import preprocess
 
 SIZE = 128
 
+
 @pytest.fixture(autouse=True)
 def _one_thread():
     """One intra-op thread: on a shared 2-core machine two threads are 10-50x slower under load."""
@@ -24,7 +25,6 @@ def _one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
-
 
 
 def small_config():
@@ -108,14 +108,29 @@ def test_each_head_loss_decreases_when_overfitting():
         assert last[key] < 0.7 * first[key], (key, first[key], last[key])
 
 
+def test_bf16_autocast_forward_and_losses(model):
+    x, targets = batch(model)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = model.losses(model.head_outputs(model(x)), targets)
+    assert all(torch.isfinite(v) for v in out.values())
+
+
+def test_public_api_is_importable_lazily():
+    import svemath.vision as vision
+
+    assert vision.GeoGLIP is GeoGLIP and callable(vision.square_resize) and "FeatureRouter" in vision.__all__
+
+
 def test_open_vocabulary_scoring_and_perception(model):
     x = torch.randn(2, 3, SIZE, SIZE)
-    new_names = ["kite", "star"]  # not in the training vocabulary
+    new_names = ["heart", "crescent"]  # not in the training vocabulary
     with pytest.raises(ConfigError, match="no stored embedding"):
         model.perceive(x, class_names=new_names)
     emb = torch.nn.functional.normalize(torch.randn(2, model.cfg.detector.text_dim), dim=-1)
     model.eval()
-    out = model.perceive(x, class_names=new_names, class_embeddings=emb, score_threshold=0.0, text_threshold=0.0)
+    out = model.perceive(
+        x, class_names=new_names, class_embeddings=emb, score_threshold=0.0, text_threshold=0.0
+    )
     assert len(out) == 2
     p = out[0]
     assert set(p.shape_names) <= set(new_names) and len(p.shape_names) == p.shape_boxes.shape[0] > 0
@@ -123,12 +138,14 @@ def test_open_vocabulary_scoring_and_perception(model):
     assert p.boundary.shape == (SIZE, SIZE) and 0 <= float(p.boundary.min()) <= float(p.boundary.max()) <= 1
     assert set(p.to_dict()) == {"shapes", "junctions", "texts"}
     with pytest.raises(ShapeError):
-        model.perceive(x, class_names=["kite"], class_embeddings=emb)
+        model.perceive(x, class_names=["heart"], class_embeddings=emb)
 
 
 def test_text_embedding_mode_and_set_class_embeddings():
     cfg = small_config()
-    cfg = dataclasses.replace(cfg, detector=dataclasses.replace(cfg.detector, class_embedding="text", text_dim=16))
+    cfg = dataclasses.replace(
+        cfg, detector=dataclasses.replace(cfg.detector, class_embedding="text", text_dim=16)
+    )
     m = GeoGLIP(cfg)
     assert "class_table" in dict(m.named_buffers())
     emb = torch.nn.functional.normalize(torch.randn(len(cfg.shape_classes), 16), dim=-1)
@@ -169,3 +186,49 @@ def test_real_config_on_meta_device():
     assert 27e6 < swin < 29e6 and m.nhwc
     feats = m(torch.empty(1, 3, 1000, 1000, device="meta"))
     assert [f.shape[-1] for f in m.mllm_levels(feats)] == [8, 16, 32, 125]
+
+
+@pytest.mark.slow
+def test_overfit_then_perceive_end_to_end():
+    """100 steps on two 256 px diagrams: decoding + metrics see every shape, junction, stroke and label."""
+    from svemath.vision import metrics as M
+
+    torch.manual_seed(0)
+    cfg = geoglip_config("tiny")
+    m = GeoGLIP(cfg)
+    xs, targets = [], []
+    for seed in (0, 1):
+        img, anno, edge = draw_scene(seed)
+        x, scale, offset = preprocess(img, cfg)
+        xs.append(x)
+        targets.append(m.targets_from_annotations(anno, scale, offset, boundary=edge))
+    x = torch.stack(xs)
+    opt = torch.optim.AdamW(m.parameters(), lr=3e-3, weight_decay=0.0)
+    m.train()
+    for _ in range(100):
+        loss = m.losses(m.head_outputs(m(x)), targets)["loss"]
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    m.eval()
+    ps = m.perceive(x)
+    names = cfg.shape_classes
+    shapes = M.shape_map(
+        [{"boxes": p.shape_boxes, "scores": p.shape_scores, "labels": p.shape_names} for p in ps],
+        [{"boxes": t.shape_boxes, "labels": [names[i] for i in t.shape_labels]} for t in targets],
+    )
+    junctions = M.junction_prf(
+        [p.junction_xy for p in ps], [t.junction_xy for t in targets], 4.0,
+        pred_scores=[p.junction_scores for p in ps], pred_angles=[p.junction_angles for p in ps],
+        gt_angles=[t.junction_angles for t in targets], angle_tolerance=10.0,
+    )  # fmt: skip
+    pred_boundary = torch.stack([torch.nn.functional.avg_pool2d(p.boundary[None], 2)[0] for p in ps])
+    boundary = M.boundary_fscore(pred_boundary, torch.stack([t.boundary for t in targets]))
+    reading = M.reading_end_to_end(
+        [p.text_boxes for p in ps], [p.text_strings for p in ps],
+        [t.text_boxes for t in targets], [t.text_strings for t in targets],
+    )  # fmt: skip
+    assert shapes["map"] == pytest.approx(1.0)
+    assert junctions["f1"] >= 0.9
+    assert boundary["f"] >= 0.95
+    assert reading["exact_match"] >= 0.8, [p.text_strings for p in ps]

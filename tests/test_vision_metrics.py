@@ -88,7 +88,11 @@ def test_reading_metrics():
     gt_strings = [["47°", "A"]]
     pred_boxes = [[[1, 0, 20, 10], [50, 50, 70, 60], [100, 100, 110, 110]]]
     out = reading_end_to_end(pred_boxes, [["47°", "B", "x"]], gt_boxes, gt_strings)
-    assert out["correct"] == 1 and out["exact_match"] == pytest.approx(0.5) and out["precision"] == pytest.approx(1 / 3)
+    assert (
+        out["correct"] == 1
+        and out["exact_match"] == pytest.approx(0.5)
+        and out["precision"] == pytest.approx(1 / 3)
+    )
     perfect = reading_end_to_end(gt_boxes, gt_strings, gt_boxes, gt_strings)
     assert perfect["exact_match"] == 1.0 and perfect["f1"] == 1.0
     assert recognition_exact_match(["47°", "B"], ["47°", "A"]) == pytest.approx(0.5)

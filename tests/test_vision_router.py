@@ -13,6 +13,7 @@ from svemath.vision.router import FeatureRouter, resample_level
 
 B, GRID, C_CLIP, DIMS = 2, 10, 48, [32, 32, 24, 16]
 
+
 @pytest.fixture(autouse=True)
 def _one_thread():
     """One intra-op thread: on a shared 2-core machine two threads are 10-50x slower under load."""
@@ -20,7 +21,6 @@ def _one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
-
 
 
 def _inputs(seed: int = 0):
@@ -47,7 +47,10 @@ def test_resample_area_down_bilinear_up_never_nearest():
     assert resample_level(torch.randn(3, 5, 16, 16), 10).shape == (3, 100, 5)
 
 
-@pytest.mark.parametrize("fusion, mode", [("channel", "soft"), ("channel", "softmax"), ("sequence", "top1"), ("sequence", "constant")])
+@pytest.mark.parametrize(
+    "fusion, mode",
+    [("channel", "soft"), ("channel", "softmax"), ("sequence", "top1"), ("sequence", "constant")],
+)
 def test_output_shapes(fusion, mode):
     router = _router(fusion=fusion, mode=mode)
     clip, maps = _inputs()
@@ -144,3 +147,17 @@ def test_config_round_trip():
     cfg = RouterConfig(mode="top1", fusion="sequence")
     assert from_dict(RouterConfig, to_dict(cfg)) == cfg
     assert dataclasses.asdict(cfg)["gate_position"] == "clean"
+
+
+def test_state_dict_safetensors_round_trip(tmp_path):
+    from safetensors.torch import load_model, save_model
+
+    router = _router(mode="softmax")
+    save_model(router, str(tmp_path / "router.safetensors"))
+    torch.manual_seed(99)
+    other = FeatureRouter(router.cfg, C_CLIP, DIMS)
+    load_model(other, str(tmp_path / "router.safetensors"))
+    clip, maps = _inputs()
+    a, b = router(clip, router.resample(maps, GRID)), other(clip, other.resample(maps, GRID))
+    torch.testing.assert_close(a.tokens, b.tokens)
+    torch.testing.assert_close(a.gates, b.gates)

@@ -37,7 +37,12 @@ def _perfect_box_logits(labels, boxes, ctr, points, strides, num_classes):
 
 def test_box_targets_decode_back_to_ground_truth():
     gt = torch.tensor(
-        [[10.0, 12.0, 90.0, 70.0], [120.0, 30.0, 150.0, 42.0], [20.0, 150.0, 200.0, 151.0], [100, 100, 240, 250]]
+        [
+            [10.0, 12.0, 90.0, 70.0],
+            [120.0, 30.0, 150.0, 42.0],
+            [20.0, 150.0, 200.0, 151.0],
+            [100, 100, 240, 250],
+        ]
     )
     labels = torch.tensor([0, 2, 1, 0])
     points, strides, levels = level_points([32, 16, 8], [8, 16, 32])
@@ -48,7 +53,7 @@ def test_box_targets_decode_back_to_ground_truth():
     for b in gt:
         assert ((box == b).all(-1) & (lab >= 0)).any()
     cls, deltas, ctr_logit = _perfect_box_logits(lab, box, ctr, points, strides, 3)
-    boxes, scores, out_labels = decode_detections(cls, deltas, ctr_logit, points, strides, 0.5, 0.6, 100)
+    boxes, _, out_labels = decode_detections(cls, deltas, ctr_logit, points, strides, 0.5, 0.6, 100)
     order = torch.argsort(boxes[:, 0] * 1000 + boxes[:, 1])
     expected = torch.argsort(gt[:, 0] * 1000 + gt[:, 1])
     assert len(boxes) == len(gt)
@@ -60,7 +65,9 @@ def test_level_assignment_by_size_and_smallest_box_wins():
     points, strides, levels = level_points([32, 16, 8], [8, 16, 32])
     small = torch.tensor([[100.0, 100.0, 120.0, 110.0]])
     large = torch.tensor([[0.0, 0.0, 250.0, 250.0]])
-    lab, _, _ = assign_boxes(torch.cat([large, small]), torch.tensor([0, 1]), points, strides, levels, (32, 64, 1e8), 1.5)
+    lab, _, _ = assign_boxes(
+        torch.cat([large, small]), torch.tensor([0, 1]), points, strides, levels, (32, 64, 1e8), 1.5
+    )
     assert set(levels[lab == 1].tolist()) == {0}  # small box on P3
     assert set(levels[lab == 0].tolist()) == {2}  # large box on P5
 
@@ -120,6 +127,8 @@ def test_annotations_map_into_model_pixels():
     assert t.junction_angles == [[10.0, 270.0]]
     assert t.stats["unreadable_strings"] == 1
     assert t.boundary.shape == (128, 128) and t.boundary[48].sum() == 128 and t.boundary.sum() == 128
+    with pytest.raises(DataFormatError, match="boundary map is 200x100"):
+        targets_from_annotations(anno, scale, offset, 256, cfg, boundary=edge[:100, :200])
 
 
 def test_boundary_target_keeps_thin_lines_when_shrinking():

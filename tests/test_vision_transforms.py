@@ -54,9 +54,23 @@ def test_preprocess_and_denormalize_for_each_tower():
 
 @pytest.mark.parametrize("preset", ["tiny", "real", "compat"])
 def test_config_presets_round_trip(preset):
-    for cls, fn in ((CLIPTowerConfig, clip_config), (GeoGLIPConfig, geoglip_config), (RouterConfig, router_config)):
+    for cls, fn in (
+        (CLIPTowerConfig, clip_config),
+        (GeoGLIPConfig, geoglip_config),
+        (RouterConfig, router_config),
+    ):
         cfg = fn(preset)
         assert from_dict(cls, to_dict(cfg)) == cfg
     assert geoglip_config("compat").channel_order == "rgb" and geoglip_config("real").channel_order == "bgr"
     with pytest.raises(UnknownNameError, match="tiny"):
         geoglip_config("huge")
+
+
+def test_shape_classes_match_the_data_engine():
+    try:
+        from svemath.data.scene import SHAPE_CLASSES as DATA_CLASSES
+    except ImportError as exc:  # the data engine is optional for the vision tests
+        pytest.skip(f"svemath.data.scene not importable: {exc}")
+    from svemath.vision.config import SHAPE_CLASSES
+
+    assert DATA_CLASSES[: len(SHAPE_CLASSES)] == SHAPE_CLASSES  # the data side only appends

@@ -149,7 +149,9 @@ class CLIPTower(FreezableModule):
         if pixel_values.dim() != 4 or pixel_values.shape[1:] != (3, size, size):
             from svemath.errors import ShapeError
 
-            raise ShapeError(f"CLIPTower expects pixel_values [B, 3, {size}, {size}], got {tuple(pixel_values.shape)}")
+            raise ShapeError(
+                f"CLIPTower expects pixel_values [B, 3, {size}, {size}], got {tuple(pixel_values.shape)}"
+            )
         out = self.model.visual.forward_intermediates(
             pixel_values,
             indices=[self.block_index],

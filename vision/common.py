@@ -52,8 +52,13 @@ def count_parameters(module: nn.Module, trainable_only: bool = False) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
 
 
-def conv_norm_act(cin: int, cout: int, k: int, norm: str, groups: int, act: bool = True, **kw: Any) -> nn.Sequential:
-    layers: list[nn.Module] = [nn.Conv2d(cin, cout, k, padding=k // 2, bias=False, **kw), norm_layer(norm, cout, groups)]
+def conv_norm_act(
+    cin: int, cout: int, k: int, norm: str, groups: int, act: bool = True, **kw: Any
+) -> nn.Sequential:
+    layers: list[nn.Module] = [
+        nn.Conv2d(cin, cout, k, padding=k // 2, bias=False, **kw),
+        norm_layer(norm, cout, groups),
+    ]
     if act:
         layers.append(nn.ReLU(inplace=True))
     return nn.Sequential(*layers)

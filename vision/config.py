@@ -15,10 +15,11 @@ Convert with ``svemath.configs.to_dict`` / ``from_dict``.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from svemath.errors import UnknownNameError
+from svemath.registry import Registry
 
 OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -37,27 +38,23 @@ TINY_CLIP_MODEL_CFG: dict[str, Any] = {
     "text_cfg": {"context_length": 64, "vocab_size": 259, "width": 128, "heads": 4, "layers": 4},
 }
 
-# Shape classes of the synthetic `primitives` suite (the detector's default vocabulary; any other name can
-# be queried at inference through its text embedding).
+# Shape classes of the data engine's annotations (svemath.data.scene.SHAPE_CLASSES, same order; a test
+# checks they agree): the detector's default vocabulary. Any other name can be queried at inference
+# through its text embedding.
+# fmt: off
 SHAPE_CLASSES: tuple[str, ...] = (
-    "circle",
-    "ellipse",
-    "triangle",
-    "right triangle",
-    "square",
-    "rectangle",
-    "parallelogram",
-    "trapezoid",
-    "rhombus",
-    "pentagon",
-    "hexagon",
-    "polygon",
-    "line segment",
-    "arc",
-    "sector",
-    "bar",
-    "point",
+    "point", "segment", "ray", "line", "polyline", "curve",
+    "triangle", "right triangle", "isosceles triangle", "equilateral triangle",
+    "square", "rectangle", "parallelogram", "rhombus", "trapezoid", "kite", "quadrilateral",
+    "pentagon", "hexagon", "heptagon", "octagon", "polygon",
+    "circle", "ellipse", "arc", "sector", "angle mark", "right angle mark",
+    "axes", "bar", "pie wedge", "table", "node", "star",
+    "cube", "cuboid", "cylinder", "cone", "sphere", "prism", "pyramid",
 )
+# fmt: on
+
+# Stride (in model-input pixels) of each GeoGLIP map.
+FEATURE_STRIDES: dict[str, int] = {"c2": 4, "p3": 8, "p4": 16, "p5": 32, "p6": 64, "p7": 128, "b3": 8}
 
 # Characters the label reader can emit (index 0 is reserved for the end token).
 CHARSET: str = (
@@ -65,7 +62,8 @@ CHARSET: str = (
     "abcdefghijklmnopqrstuvwxyz"
     "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     " .,:;-+=/()[]%°'\"*^_<>!?|$#&"
-    "πθαβγ√∠△⊥∥≈≤≥²³×÷−·"
+    "πθαβγ√∠△⊥∥≈≤≥×÷−·"
+    "⁰¹²³⁴⁵⁶⁷⁸⁹ˣⁿ"
 )
 
 
@@ -184,10 +182,6 @@ class GeoGLIPConfig:
     reader: ReaderConfig = field(default_factory=ReaderConfig)
     loss_weights: LossWeights = field(default_factory=LossWeights)
 
-    @property
-    def strides(self) -> dict[str, int]:
-        return {"c2": 4, "p3": 8, "p4": 16, "p5": 32, "p6": 64, "p7": 128, "b3": 8}
-
 
 @dataclass
 class RouterConfig:
@@ -203,62 +197,85 @@ class RouterConfig:
     resample: Literal["area", "nearest"] = "area"  # nearest only for the reference (compat)
 
 
-def _replace(obj: Any, **changes: Any) -> Any:
-    return dataclasses.replace(obj, **changes)
+@dataclass
+class VisionPreset:
+    clip: CLIPTowerConfig
+    geoglip: GeoGLIPConfig
+    router: RouterConfig
+
+
+VISION_PRESETS: Registry[Callable[[], VisionPreset]] = Registry("vision preset")
+
+
+@VISION_PRESETS.register("tiny")
+def _tiny() -> VisionPreset:
+    return VisionPreset(CLIPTowerConfig(), GeoGLIPConfig(), RouterConfig())
+
+
+def _real_geoglip() -> GeoGLIPConfig:
+    return GeoGLIPConfig(
+        backbone="swin_tiny_patch4_window7_224",
+        backbone_kwargs={"drop_path_rate": 0.2},
+        pass_img_size=True,
+        image_size=1000,
+        mean=GLIP_BGR255_MEAN,
+        std=GLIP_BGR255_STD,
+        channel_order="bgr",  # GLIP's TO_BGR255; the reference forgot the swap (compat keeps that)
+        pixel_scale=255.0,
+        fpn_channels=256,
+        fine_features=False,
+        gn_groups=32,
+        mixture_heads=8,
+        detector=DetectorConfig(level_bounds=(128.0, 256.0, 1.0e8), text_dim=768, tower_convs=4),
+        junctions=JunctionConfig(convs=2),
+        reader=ReaderConfig(features=("b3",), roi_size=(4, 24), hidden=256),
+    )
+
+
+def _real_clip() -> CLIPTowerConfig:
+    return CLIPTowerConfig(
+        model_name="ViT-L-14-336",
+        pretrained="openai",
+        select_layer=-2,
+        image_size=336,
+        quick_gelu=True,  # OpenAI weights were trained with QuickGELU
+        tokenizer="open_clip",
+    )
+
+
+@VISION_PRESETS.register("real")
+def _real() -> VisionPreset:
+    return VisionPreset(
+        _real_clip(), _real_geoglip(), RouterConfig(hidden_size=1024, context_dim=256, gate_hidden=1024)
+    )
+
+
+@VISION_PRESETS.register("compat")
+def _compat() -> VisionPreset:
+    """The released SVE-Math's semantics: grey padding, RGB data with BGR-255 statistics, BatchNorm and
+    nearest upsampling in the mixture, nearest resampling and the gate before the LayerNorm in the router."""
+    grey = (122, 116, 104)
+    geo = dataclasses.replace(
+        _real_geoglip(), channel_order="rgb", fill=grey, norm="bn", mixture_upsample="nearest"
+    )
+    router = RouterConfig(
+        hidden_size=1024, context_dim=256, gate_hidden=1024, gate_position="compat", resample="nearest"
+    )
+    return VisionPreset(dataclasses.replace(_real_clip(), fill=grey), geo, router)
+
+
+def vision_preset(name: str) -> VisionPreset:
+    """Configs of the CLIP tower, GeoGLIP and router for a preset (``tiny``, ``real``, ``compat``)."""
+    return VISION_PRESETS.get(name)()
 
 
 def clip_config(preset: str) -> CLIPTowerConfig:
-    if preset == "tiny":
-        return CLIPTowerConfig()
-    if preset in ("real", "compat"):
-        return CLIPTowerConfig(
-            model_name="ViT-L-14-336",
-            pretrained="openai",
-            select_layer=-2,
-            image_size=336,
-            quick_gelu=True,
-            tokenizer="open_clip",
-            fill=(122, 116, 104) if preset == "compat" else WHITE,
-        )
-    raise UnknownNameError(f"unknown vision preset {preset!r}; known: compat, real, tiny")
+    return vision_preset(preset).clip
 
 
 def geoglip_config(preset: str) -> GeoGLIPConfig:
-    if preset == "tiny":
-        return GeoGLIPConfig()
-    if preset in ("real", "compat"):
-        cfg = GeoGLIPConfig(
-            backbone="swin_tiny_patch4_window7_224",
-            backbone_kwargs={"drop_path_rate": 0.2},
-            pass_img_size=True,
-            image_size=1000,
-            mean=GLIP_BGR255_MEAN,
-            std=GLIP_BGR255_STD,
-            channel_order="bgr",  # GLIP's TO_BGR255; the reference forgot the swap (compat keeps that)
-            pixel_scale=255.0,
-            fpn_channels=256,
-            fine_features=False,
-            norm="bn" if preset == "compat" else "gn",
-            gn_groups=32,
-            mixture_heads=8,
-            mixture_upsample="nearest" if preset == "compat" else "bilinear",
-            detector=DetectorConfig(level_bounds=(128.0, 256.0, 1.0e8), text_dim=768, tower_convs=4),
-            junctions=JunctionConfig(convs=2),
-            reader=ReaderConfig(features=("b3",), roi_size=(4, 24), hidden=256),
-        )
-        if preset == "compat":
-            cfg = _replace(cfg, channel_order="rgb", fill=(122, 116, 104))
-        return cfg
-    raise UnknownNameError(f"unknown vision preset {preset!r}; known: compat, real, tiny")
+    return vision_preset(preset).geoglip
 
 
 def router_config(preset: str) -> RouterConfig:
-    if preset == "tiny":
-        return RouterConfig()
-    if preset == "real":
-        return RouterConfig(hidden_size=1024, context_dim=256, gate_hidden=1024)
-    if preset == "compat":
-        return RouterConfig(
-            hidden_size=1024, context_dim=256, gate_hidden=1024, gate_position="compat", resample="nearest"
-        )
-    raise UnknownNameError(f"unknown vision preset {preset!r}; known: compat, real, tiny")
+    return vision_preset(preset).router

@@ -22,14 +22,14 @@ from svemath.errors import CheckpointError, ConfigError, ShapeError
 from svemath.vision import losses as L
 from svemath.vision.charset import IGNORE, Charset
 from svemath.vision.common import FreezableModule, conv_norm_act
-from svemath.vision.config import GeoGLIPConfig
+from svemath.vision.config import FEATURE_STRIDES, GeoGLIPConfig
 from svemath.vision.fpn import FPN, CrossResolutionMixture
 from svemath.vision.heads import BoundaryHead, BoxHead, JunctionHead, LabelReader
-from svemath.vision.postprocess import Perception, boundary_probabilities, decode_detections, decode_junctions
+from svemath.vision.postprocess import Perception, decode_image
 from svemath.vision.targets import ImageTargets, assign_boxes, encode_junctions, level_points
 from svemath.vision.targets import targets_from_annotations as _targets_from_annotations
 
-STRIDES = {"c2": 4, "p3": 8, "p4": 16, "p5": 32, "p6": 64, "p7": 128, "b3": 8}
+STRIDES = FEATURE_STRIDES
 
 
 @dataclass
@@ -63,14 +63,18 @@ class GeoGLIP(FreezableModule):
         wanted = (4, 8, 16, 32) if cfg.fine_features else (8, 16, 32)
         missing = [r for r in wanted if r not in reductions]
         if missing:
-            raise ConfigError(f"backbone {cfg.backbone} has no features at stride(s) {missing} ({reductions})")
+            raise ConfigError(
+                f"backbone {cfg.backbone} has no features at stride(s) {missing} ({reductions})"
+            )
         self.take = [reductions.index(r) for r in wanted]
         in_ch = [channels[i] for i in self.take]
         if cfg.backbone_weights:
             self._load_backbone(cfg.backbone_weights)
         c = cfg.fpn_channels
         self.fpn = FPN(in_ch[-3:], c)
-        self.mixture = CrossResolutionMixture(c, cfg.mixture_heads, cfg.norm, cfg.gn_groups, cfg.mixture_upsample)
+        self.mixture = CrossResolutionMixture(
+            c, cfg.mixture_heads, cfg.norm, cfg.gn_groups, cfg.mixture_upsample
+        )
         self.fine = conv_norm_act(in_ch[0], c, 1, cfg.norm, cfg.gn_groups) if cfg.fine_features else None
 
         det = cfg.detector
@@ -80,7 +84,13 @@ class GeoGLIP(FreezableModule):
         if len(det.level_bounds) != len(det.levels):
             raise ConfigError("detector.level_bounds needs one bound per detector level")
         self.shape_head = BoxHead(
-            c, len(det.levels), det.tower_convs, cfg.norm, cfg.gn_groups, det.prior_prob, text_dim=det.text_dim
+            c,
+            len(det.levels),
+            det.tower_convs,
+            cfg.norm,
+            cfg.gn_groups,
+            det.prior_prob,
+            text_dim=det.text_dim,
         )
         self.text_head = BoxHead(c, len(det.levels), det.tower_convs, cfg.norm, cfg.gn_groups, det.prior_prob)
         num_classes = len(cfg.shape_classes)
@@ -88,7 +98,9 @@ class GeoGLIP(FreezableModule):
             self.class_table = nn.Parameter(torch.randn(num_classes, det.text_dim) * 0.5)
         else:
             self.register_buffer("class_table", torch.zeros(num_classes, det.text_dim))
-        self.junction_head = JunctionHead(c, cfg.junctions.num_bins, cfg.norm, cfg.gn_groups, cfg.junctions.convs)
+        self.junction_head = JunctionHead(
+            c, cfg.junctions.num_bins, cfg.norm, cfg.gn_groups, cfg.junctions.convs
+        )
         self.boundary_head = BoundaryHead(c, cfg.boundary.stride, cfg.norm, cfg.gn_groups, cfg.fine_features)
         rd = cfg.reader
         for name in rd.features:
@@ -96,7 +108,13 @@ class GeoGLIP(FreezableModule):
                 raise ConfigError(f"reader feature {name!r} unavailable (fine_features={cfg.fine_features})")
         self.charset = Charset(rd.charset, rd.max_len)
         self.reader = LabelReader(
-            c * len(rd.features), rd.hidden, self.charset.num_classes, rd.max_len, rd.roi_size, cfg.norm, cfg.gn_groups
+            c * len(rd.features),
+            rd.hidden,
+            self.charset.num_classes,
+            rd.max_len,
+            rd.roi_size,
+            cfg.norm,
+            cfg.gn_groups,
         )
 
     # ------------------------------------------------------------------------------------- trunk
@@ -116,8 +134,14 @@ class GeoGLIP(FreezableModule):
         return [self.cfg.fpn_channels] * 4
 
     def forward(self, pixel_values: torch.Tensor) -> GeoGLIPFeatures:
-        if pixel_values.dim() != 4 or pixel_values.shape[1] != 3 or pixel_values.shape[2] != pixel_values.shape[3]:
-            raise ShapeError(f"GeoGLIP expects square pixel_values [B, 3, S, S], got {tuple(pixel_values.shape)}")
+        if (
+            pixel_values.dim() != 4
+            or pixel_values.shape[1] != 3
+            or pixel_values.shape[2] != pixel_values.shape[3]
+        ):
+            raise ShapeError(
+                f"GeoGLIP expects square pixel_values [B, 3, S, S], got {tuple(pixel_values.shape)}"
+            )
         feats = self.backbone(pixel_values)
         feats = [feats[i] for i in self.take]
         if self.nhwc:
@@ -150,7 +174,9 @@ class GeoGLIP(FreezableModule):
     def set_class_embeddings(self, embeddings: torch.Tensor) -> None:
         """Store text embeddings ``[K, text_dim]`` of ``cfg.shape_classes`` (e.g. ``clip.encode_text``)."""
         if embeddings.shape != self.class_table.shape:
-            raise ShapeError(f"class embeddings must be {tuple(self.class_table.shape)}, got {tuple(embeddings.shape)}")
+            raise ShapeError(
+                f"class embeddings must be {tuple(self.class_table.shape)}, got {tuple(embeddings.shape)}"
+            )
         self.class_table.copy_(embeddings.to(self.class_table))
 
     def head_outputs(
@@ -227,7 +253,9 @@ class GeoGLIP(FreezableModule):
             assigned = [
                 assign_boxes(
                     getattr(t, f"{kind}_boxes"),
-                    t.shape_labels if kind == "shape" else torch.zeros(len(t.text_strings), dtype=torch.long, device=device),
+                    t.shape_labels
+                    if kind == "shape"
+                    else torch.zeros(len(t.text_strings), dtype=torch.long, device=device),
                     pts,
                     strides,
                     lvls,
@@ -238,18 +266,33 @@ class GeoGLIP(FreezableModule):
             ]
             labels, boxes, ctr = (torch.stack(x).to(device) for x in zip(*assigned))
             parts = L.box_losses(
-                outputs[f"{kind}_cls"], outputs[f"{kind}_deltas"], outputs[f"{kind}_ctr"], labels, boxes, ctr, pts, strides
+                outputs[f"{kind}_cls"],
+                outputs[f"{kind}_deltas"],
+                outputs[f"{kind}_ctr"],
+                labels,
+                boxes,
+                ctr,
+                pts,
+                strides,
             )
             for k, v in parts.items():
                 out[f"{kind}_{k}"] = v
         grid = feats.b3.shape[-1]
         enc = [
             encode_junctions(
-                t.junction_xy.cpu(), t.junction_angles, grid, STRIDES["b3"], cfg.junctions.num_bins, cfg.junctions.sigma
+                t.junction_xy.cpu(),
+                t.junction_angles,
+                grid,
+                STRIDES["b3"],
+                cfg.junctions.num_bins,
+                cfg.junctions.sigma,
             )
             for t in targets
         ]
-        stacked = {k: torch.stack([e[k] for e in enc]).to(device) for k in ("heatmap", "center", "offset", "bins", "residual")}
+        stacked = {
+            k: torch.stack([e[k] for e in enc]).to(device)
+            for k in ("heatmap", "center", "offset", "bins", "residual")
+        }
         for k, v in L.junction_losses(outputs, stacked).items():
             out[f"junction_{k}"] = v
         has_boundary = [i for i, t in enumerate(targets) if t.boundary is not None]
@@ -257,7 +300,9 @@ class GeoGLIP(FreezableModule):
             pred = outputs["boundary"][has_boundary]
             gt = torch.stack([targets[i].boundary for i in has_boundary])
             if gt.shape != pred.shape:
-                raise ShapeError(f"boundary targets {tuple(gt.shape)} do not match predictions {tuple(pred.shape)}")
+                raise ShapeError(
+                    f"boundary targets {tuple(gt.shape)} do not match predictions {tuple(pred.shape)}"
+                )
             parts = L.boundary_losses(pred, gt)
         else:
             zero = outputs["boundary"].sum() * 0.0
@@ -265,12 +310,20 @@ class GeoGLIP(FreezableModule):
         out["boundary_bce"], out["boundary_dice"] = parts["bce"], parts["dice"]
         out["reading"] = self._reading_loss(feats, targets)
         weights = {
-            "shape_cls": w.shape_cls, "shape_box": w.shape_box, "shape_ctr": w.shape_ctr,
-            "text_cls": w.text_cls, "text_box": w.text_box, "text_ctr": w.text_ctr,
-            "junction_heatmap": w.junction_heatmap, "junction_offset": w.junction_offset,
-            "junction_angle": w.junction_angle, "junction_residual": w.junction_residual,
-            "boundary_bce": w.boundary_bce, "boundary_dice": w.boundary_dice, "reading": w.reading,
-        }  # fmt: skip
+            "shape_cls": w.shape_cls,
+            "shape_box": w.shape_box,
+            "shape_ctr": w.shape_ctr,
+            "text_cls": w.text_cls,
+            "text_box": w.text_box,
+            "text_ctr": w.text_ctr,
+            "junction_heatmap": w.junction_heatmap,
+            "junction_offset": w.junction_offset,
+            "junction_angle": w.junction_angle,
+            "junction_residual": w.junction_residual,
+            "boundary_bce": w.boundary_bce,
+            "boundary_dice": w.boundary_dice,
+            "reading": w.reading,
+        }
         out["loss"] = sum(weights[k] * out[k] for k in weights)
         return out
 
@@ -319,34 +372,16 @@ class GeoGLIP(FreezableModule):
             raise ShapeError(f"{class_embeddings.shape[0]} class embeddings for {len(names)} class names")
         feats = features if features is not None else self(pixel_values)
         outs = self.head_outputs(feats, class_embeddings.to(feats.b3))
-        det, jc = self.cfg.detector, self.cfg.junctions
-        size = feats.image_size
-        results = []
-        for i in range(feats.b3.shape[0]):
-            sb, ss, sl = decode_detections(
-                outs["shape_cls"][i], outs["shape_deltas"][i], outs["shape_ctr"][i], outs["points"],
-                outs["point_strides"], det.score_threshold if score_threshold is None else score_threshold,
-                det.nms_iou, det.max_detections,
-            )  # fmt: skip
-            tb, ts, _ = decode_detections(
-                outs["text_cls"][i], outs["text_deltas"][i], outs["text_ctr"][i], outs["points"],
-                outs["point_strides"], det.score_threshold if text_threshold is None else text_threshold,
-                det.text_nms_iou, det.max_detections,
-            )  # fmt: skip
-            strings: list[str] = []
-            if tb.shape[0]:
-                rois = torch.cat([torch.full_like(tb[:, :1], i), tb], -1)
-                strings = self.charset.decode_logits(self.read(feats, rois))
-            xy, js, angles = decode_junctions(
-                outs["junction_heatmap"][i], outs["junction_offset"][i], outs["junction_bins"][i],
-                outs["junction_residual"][i], STRIDES["b3"], jc.score_threshold, jc.angle_threshold, jc.max_junctions,
-            )  # fmt: skip
-            results.append(
-                Perception(
-                    shape_boxes=sb.cpu(), shape_scores=ss.cpu(), shape_names=[names[k] for k in sl.tolist()],
-                    junction_xy=xy.cpu(), junction_scores=js.cpu(), junction_angles=angles,
-                    text_boxes=tb.cpu(), text_scores=ts.cpu(), text_strings=strings,
-                    boundary=boundary_probabilities(outs["boundary"][i], size).cpu(),
-                )  # fmt: skip
+        read = self.read
+        return [
+            decode_image(
+                outs,
+                i,
+                self.cfg,
+                names,
+                lambda rois: self.charset.decode_logits(read(feats, rois)),
+                score_threshold,
+                text_threshold,
             )
-        return results
+            for i in range(feats.b3.shape[0])
+        ]

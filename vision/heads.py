@@ -43,7 +43,9 @@ class BoxHead(nn.Module):
         num_classes: int = 1,
     ) -> None:
         super().__init__()
-        self.tower = nn.Sequential(*(conv_norm_act(channels, channels, 3, norm, groups) for _ in range(tower_convs)))
+        self.tower = nn.Sequential(
+            *(conv_norm_act(channels, channels, 3, norm, groups) for _ in range(tower_convs))
+        )
         self.box = nn.Conv2d(channels, 4, 3, padding=1)
         self.ctr = nn.Conv2d(channels, 1, 3, padding=1)
         self.level_scale = nn.Parameter(torch.ones(num_levels))
@@ -155,17 +157,22 @@ class LabelReader(nn.Module):
         super().__init__()
         self.roi_size = tuple(roi_size)
         self.encoder = nn.Sequential(
-            conv_norm_act(in_channels, hidden, 3, norm, groups), conv_norm_act(hidden, hidden, 3, norm, groups)
+            conv_norm_act(in_channels, hidden, 3, norm, groups),
+            conv_norm_act(hidden, hidden, 3, norm, groups),
         )
         cells = roi_size[0] * roi_size[1]
         self.pos = nn.Parameter(torch.randn(1, cells, hidden) * 0.02)
         self.slots = nn.Parameter(torch.randn(1, max_len + 1, hidden) * 0.02)
-        layer = nn.TransformerDecoderLayer(hidden, heads, 2 * hidden, dropout=0.0, batch_first=True, norm_first=True)
+        layer = nn.TransformerDecoderLayer(
+            hidden, heads, 2 * hidden, dropout=0.0, batch_first=True, norm_first=True
+        )
         self.decoder = nn.TransformerDecoder(layer, layers)
         self.norm = nn.LayerNorm(hidden)
         self.classifier = nn.Linear(hidden, num_classes)
 
-    def pool(self, maps: Sequence[torch.Tensor], strides: Sequence[int], rois: torch.Tensor, margin: float) -> torch.Tensor:
+    def pool(
+        self, maps: Sequence[torch.Tensor], strides: Sequence[int], rois: torch.Tensor, margin: float
+    ) -> torch.Tensor:
         """``roi_align`` every map over ``rois [R, 5]`` (batch index, x0, y0, x1, y1 in model-input pixels,
         grown by ``margin``) -> ``[R, sum C, h_r, w_r]``."""
         rois = rois.to(maps[0].dtype)

@@ -50,7 +50,9 @@ def box_losses(
     return {"cls": cls, "box": giou, "ctr": centerness}
 
 
-def heatmap_focal_loss(logits: torch.Tensor, target: torch.Tensor, alpha: float = 2.0, beta: float = 4.0) -> torch.Tensor:
+def heatmap_focal_loss(
+    logits: torch.Tensor, target: torch.Tensor, alpha: float = 2.0, beta: float = 4.0
+) -> torch.Tensor:
     """CenterNet focal loss: positives where target == 1, negatives down-weighted by (1 - target)^beta."""
     p = torch.sigmoid(logits.float()).clamp(1e-4, 1 - 1e-4)
     pos = target.eq(1).float()
@@ -60,7 +62,9 @@ def heatmap_focal_loss(logits: torch.Tensor, target: torch.Tensor, alpha: float 
     return (pos_loss.sum() + neg_loss.sum()) / pos.sum().clamp(min=1.0)
 
 
-def junction_losses(outputs: dict[str, torch.Tensor], targets: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+def junction_losses(
+    outputs: dict[str, torch.Tensor], targets: dict[str, torch.Tensor]
+) -> dict[str, torch.Tensor]:
     """Outputs from JunctionHead; targets stacked from targets.encode_junctions (``[B, ...]``)."""
     heat = heatmap_focal_loss(outputs["junction_heatmap"], targets["heatmap"])
     center = targets["center"]  # [B, g, g]
@@ -76,7 +80,9 @@ def junction_losses(outputs: dict[str, torch.Tensor], targets: dict[str, torch.T
         residual = F.l1_loss(res_pred[on], res_t[on]) if on.any() else res_pred.sum() * 0.0
     else:
         zero = outputs["junction_offset"].sum() * 0.0
-        off = bins = residual = zero + outputs["junction_bins"].sum() * 0.0 + outputs["junction_residual"].sum() * 0.0
+        off = bins = residual = (
+            zero + outputs["junction_bins"].sum() * 0.0 + outputs["junction_residual"].sum() * 0.0
+        )
     return {"heatmap": heat, "offset": off, "angle": bins, "residual": residual}
 
 

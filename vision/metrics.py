@@ -131,7 +131,14 @@ def junction_prf(
     precision = tp / num_pred if num_pred else 1.0 if not num_gt else 0.0
     recall = tp / num_gt if num_gt else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "num_pred": num_pred, "num_gt": num_gt}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "tp": tp,
+        "num_pred": num_pred,
+        "num_gt": num_gt,
+    }
 
 
 def boundary_fscore(

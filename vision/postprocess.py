@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,3 +121,43 @@ def boundary_probabilities(logits: torch.Tensor, size: int) -> torch.Tensor:
     if prob.shape[-1] != size:
         prob = F.interpolate(prob, size=(size, size), mode="bilinear", align_corners=False)
     return prob[0, 0]
+
+
+def decode_image(
+    outs: dict[str, Any],
+    i: int,
+    cfg: Any,
+    names: Sequence[str],
+    read: Callable[[torch.Tensor], list[str]],
+    score_threshold: float | None = None,
+    text_threshold: float | None = None,
+) -> Perception:
+    """Decode image ``i`` of ``GeoGLIP.head_outputs``; ``read(rois [R, 5]) -> strings`` reads label boxes."""
+    det, jc = cfg.detector, cfg.junctions
+    points, strides = outs["points"], outs["point_strides"]
+    sb, ss, sl = decode_detections(
+        outs["shape_cls"][i], outs["shape_deltas"][i], outs["shape_ctr"][i], points, strides,
+        det.score_threshold if score_threshold is None else score_threshold, det.nms_iou, det.max_detections,
+    )  # fmt: skip
+    tb, ts, _ = decode_detections(
+        outs["text_cls"][i], outs["text_deltas"][i], outs["text_ctr"][i], points, strides,
+        det.score_threshold if text_threshold is None else text_threshold, det.text_nms_iou, det.max_detections,
+    )  # fmt: skip
+    strings = read(torch.cat([torch.full_like(tb[:, :1], i), tb], -1)) if tb.shape[0] else []
+    b3_stride = outs["features"].image_size // outs["junction_heatmap"].shape[-1]
+    xy, js, angles = decode_junctions(
+        outs["junction_heatmap"][i], outs["junction_offset"][i], outs["junction_bins"][i],
+        outs["junction_residual"][i], b3_stride, jc.score_threshold, jc.angle_threshold, jc.max_junctions,
+    )  # fmt: skip
+    return Perception(
+        shape_boxes=sb.cpu(),
+        shape_scores=ss.cpu(),
+        shape_names=[names[k] for k in sl.tolist()],
+        junction_xy=xy.cpu(),
+        junction_scores=js.cpu(),
+        junction_angles=angles,
+        text_boxes=tb.cpu(),
+        text_scores=ts.cpu(),
+        text_strings=strings,
+        boundary=boundary_probabilities(outs["boundary"][i], outs["features"].image_size).cpu(),
+    )

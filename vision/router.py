@@ -61,7 +61,9 @@ class FeatureRouter(nn.Module):
         self.level_dims = list(level_dims)
         h = cfg.hidden_size
         self.aggregate = nn.ModuleList(
-            nn.Sequential(nn.Linear(c, h, bias=False), nn.GELU(), nn.LayerNorm(h), nn.Linear(h, h, bias=False))
+            nn.Sequential(
+                nn.Linear(c, h, bias=False), nn.GELU(), nn.LayerNorm(h), nn.Linear(h, h, bias=False)
+            )
             for c in self.level_dims
         )
         self.norm_shared = nn.LayerNorm(h)
@@ -74,7 +76,9 @@ class FeatureRouter(nn.Module):
             nn.Linear(clip_dim + ctx, cfg.gate_hidden, bias=False), nn.GELU(), nn.Linear(cfg.gate_hidden, 1)
         )
         self.sequence_proj = (
-            nn.Linear(h, clip_dim, bias=False) if cfg.fusion == "sequence" and h != clip_dim else nn.Identity()
+            nn.Linear(h, clip_dim, bias=False)
+            if cfg.fusion == "sequence" and h != clip_dim
+            else nn.Identity()
         )
 
     @property
@@ -122,7 +126,9 @@ class FeatureRouter(nn.Module):
             raise ShapeError(f"router expects CLIP tokens of width {self.clip_dim}, got {c}")
         for i, (f, dim) in enumerate(zip(level_tokens, self.level_dims)):
             if f.shape != (b, n, dim):
-                raise ShapeError(f"level {i}: expected [{b}, {n}, {dim}] (resampled to the CLIP grid), got {tuple(f.shape)}")
+                raise ShapeError(
+                    f"level {i}: expected [{b}, {n}, {dim}] (resampled to the CLIP grid), got {tuple(f.shape)}"
+                )
         gates = self.gates(clip_tokens, level_tokens)  # [B, L]
         hidden = [agg(f) for agg, f in zip(self.aggregate, level_tokens)]  # L x [B, N, H]
         outs = []

@@ -86,7 +86,9 @@ def boundary_target(
     h, w = arr.shape
     side = max(h, w)
     canvas = torch.zeros(side, side)
-    canvas[offset[1] : offset[1] + h, offset[0] : offset[0] + w] = torch.from_numpy((arr > 127).astype(np.float32))
+    canvas[offset[1] : offset[1] + h, offset[0] : offset[0] + w] = torch.from_numpy(
+        (arr > 127).astype(np.float32)
+    )
     out = size // stride
     return F.adaptive_max_pool2d(canvas[None, None], (out, out))[0, 0]
 
@@ -145,6 +147,11 @@ def targets_from_annotations(
     ids, readable = charset.encode_batch(strings)
     bmap = None
     if boundary is not None:
+        bw, bh = boundary.size if isinstance(boundary, Image.Image) else boundary.shape[::-1][:2]
+        if abs(max(bw, bh) * scale - size) > 1.0:
+            raise DataFormatError(
+                f"{where}: boundary map is {bw}x{bh}, which does not match the image (scale {scale:.4f}, size {size})"
+            )
         bmap = boundary_target(boundary, [int(o) for o in offset], size, cfg.boundary.stride)
     return ImageTargets(
         size=size,
@@ -260,7 +267,7 @@ def encode_junctions(
     bin_width = 360.0 / num_bins
     for (x, y), angs in zip(xy.tolist(), angles):
         u, v = x / stride, y / stride
-        cx, cy = min(max(int(math.floor(u)), 0), grid - 1), min(max(int(math.floor(v)), 0), grid - 1)
+        cx, cy = min(max(math.floor(u), 0), grid - 1), min(max(math.floor(v), 0), grid - 1)
         if center[cy, cx]:
             dropped_junctions += 1
             continue
@@ -270,7 +277,7 @@ def encode_junctions(
         offset[:, cy, cx] = torch.tensor([u - cx, v - cy])
         for a in angs:
             q = (a % 360.0) / bin_width
-            k = min(int(math.floor(q)), num_bins - 1)
+            k = min(math.floor(q), num_bins - 1)
             if bins[k, cy, cx] > 0:
                 dropped_angles += 1
                 continue

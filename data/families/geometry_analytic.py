@@ -143,7 +143,9 @@ def distance_midpoint(rng: random.Random, variant_rng: random.Random | None = No
         question = f"What is the length of segment {a_n}{b_n}?"
         if precision:
             question += " " + precision_hint(precision)
-        steps.append(f"Δx = {calc(f'{B[0]}-{_paren(A[0])}')[0]} and Δy = {calc(f'{B[1]}-{_paren(A[1])}')[0]}.")
+        steps.append(
+            f"Δx = {calc(f'{B[0]}-{_paren(A[0])}')[0]} and Δy = {calc(f'{B[1]}-{_paren(A[1])}')[0]}."
+        )
         sq_code, sq = calc(f"{_paren(dx)}^2+{_paren(dy)}^2")
         steps.append(f"By the distance formula, {a_n}{b_n}² = {sq_code}.")
         root_code, value = calc(f"sqrt({round(sq)})")
@@ -167,7 +169,8 @@ def distance_midpoint(rng: random.Random, variant_rng: random.Random | None = No
         code, value = calc(f"({B[1]}-{_paren(A[1])})/({B[0]}-{_paren(A[0])})")
         steps.append(f"slope = {code}.")
         answer, atype, choices, final = numeric_answer(
-            vr, value, mc=mc, precision=precision, distractors=[dx / dy, -value, value + 1], signed=True)
+            vr, value, mc=mc, precision=precision, distractors=[dx / dy, -value, value + 1], signed=True
+        )
     if precision and asked != "midpoint":
         steps.append(f"Rounded, the {asked} is {final}.")
     if choices:

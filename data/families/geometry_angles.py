@@ -76,7 +76,9 @@ def angle_read(rng: random.Random, variant_rng: random.Random | None = None) -> 
                 f"How many degrees is {target}?")[wording]  # fmt: skip
     essential = ", ".join(f"{_angle_name(names, i, full)} = {deg(angles[i])}" for i in range(n)) + "."
     others = [angles[i] for i in range(n) if i != ask]
-    answer, atype, choices, final = numeric_answer(vr, value, mc=mc, distractors=[*others, 180 - value], suffix="°")
+    answer, atype, choices, final = numeric_answer(
+        vr, value, mc=mc, distractors=[*others, 180 - value], suffix="°"
+    )
     steps = [
         pick(rng, (f"The diagram labels each angle of {shape} {poly}.",
                    f"Every angle of {shape} {poly} is marked with its value.")),
@@ -102,7 +104,9 @@ def _fan(vr: random.Random, given: list[int], total: int) -> list:
         dirs.append(dirs[-1] + g)
     dirs.append(float(total))
     last = len(dirs) - 1
-    raw = [(0.0, 0.0)] + [from_polar(1.0 if k in (0, last) else vr.uniform(0.75, 0.95), d) for k, d in enumerate(dirs)]
+    raw = [(0.0, 0.0)] + [
+        from_polar(1.0 if k in (0, last) else vr.uniform(0.75, 0.95), d) for k, d in enumerate(dirs)
+    ]
     return fit(rotate_pts(raw, rot, center=(0.0, 0.0)), vr, size=(0.62, 0.8))
 
 
@@ -124,13 +128,13 @@ def angle_straight_line(rng: random.Random, variant_rng: random.Random | None = 
     # directions from O: B at 0, rays at cumulative angles, A at 180; the unknown is the last gap (next to A)
     pts = _fan(vr, parts_deg[:-1], 180)
     sc = Scene()
-    O, B = pts[0], pts[1]
-    ray_pts = pts[2:2 + rays]
+    pO, B = pts[0], pts[1]
+    ray_pts = pts[2 : 2 + rays]
     A = pts[2 + rays]
     sc.segment(A, B)
     for rp in ray_pts:
-        sc.segment(O, rp)
-    sc.point(*O, "O", label_dir=direction_deg(O, B) + 270)  # below the line, away from the rays
+        sc.segment(pO, rp)
+    sc.point(*pO, "O", label_dir=direction_deg(pO, B) + 270)  # below the line, away from the rays
     sc.point(*A, a_name)
     sc.point(*B, b_name)
     for rp, nm in zip(ray_pts, ray_names, strict=True):
@@ -142,9 +146,9 @@ def angle_straight_line(rng: random.Random, variant_rng: random.Random | None = 
     for k in range(rays):
         name = f"∠{chain_names[k]}O{chain_names[k + 1]}"
         known.append((name, parts_deg[k]))
-        sc.angle(O, chain[k], chain[k + 1], deg(parts_deg[k]), radius=RADII[k % 2], **conds.kw(f"angle{k}"))
+        sc.angle(pO, chain[k], chain[k + 1], deg(parts_deg[k]), radius=RADII[k % 2], **conds.kw(f"angle{k}"))
     target = f"∠{chain_names[-2]}O{a_name}"
-    sc.angle(O, chain[-2], A, "x" if use_x else "?", radius=RADII[rays % 2])
+    sc.angle(pO, chain[-2], A, "x" if use_x else "?", radius=RADII[rays % 2])
     value = parts_deg[-1]
     essential = " and ".join(f"{n} = {deg(v)}" for n, v in known) + "."
     ray_text = f"ray O{ray_names[0]}" if rays == 1 else f"rays O{ray_names[0]} and O{ray_names[1]}"
@@ -155,10 +159,11 @@ def angle_straight_line(rng: random.Random, variant_rng: random.Random | None = 
     code, _ = calc(expr)
     given_sum = sum(v for _, v in known)
     answer, atype, choices, final = numeric_answer(
-        vr, value, mc=mc, distractors=[given_sum, 90 - given_sum, 360 - given_sum, value + 10], suffix="°")
+        vr, value, mc=mc, distractors=[given_sum, 90 - given_sum, 360 - given_sum, value + 10], suffix="°"
+    )
     steps = [
         pick(rng, ("The diagram shows ", "From the figure, ", "We read ")) + essential,
-        pick(rng, (f"Angles on a straight line at O add up to 180°.",
+        pick(rng, ("Angles on a straight line at O add up to 180°.",
                    f"{a_name}O{b_name} is a straight line, so the angles at O along it sum to 180°.")),
         f"So {lhs} = {code}°.",
     ]  # fmt: skip
@@ -185,18 +190,18 @@ def angle_complementary(rng: random.Random, variant_rng: random.Random | None = 
         given = vr.randint(20, 70)
     pts = _fan(vr, [given], 90)
     sc = Scene()
-    O, B, C, A = pts
-    sc.segment(O, A)
-    sc.segment(O, B)
-    sc.segment(O, C)
-    sc.point(*O, "O", label_dir=direction_deg(O, B) + 225)  # outside the right angle
+    pO, B, C, A = pts
+    sc.segment(pO, A)
+    sc.segment(pO, B)
+    sc.segment(pO, C)
+    sc.point(*pO, "O", label_dir=direction_deg(pO, B) + 225)  # outside the right angle
     sc.point(*A, a_name)
     sc.point(*B, b_name)
     sc.point(*C, c_name)
     conds = Conditions()
-    sc.right_angle(O, B, A)
-    sc.angle(O, B, C, deg(given), radius=RADII[0] + 12, **conds.kw("angle"))
-    sc.angle(O, C, A, "x" if use_x else "?", radius=RADII[1] + 12)
+    sc.right_angle(pO, B, A)
+    sc.angle(pO, B, C, deg(given), radius=RADII[0] + 12, **conds.kw("angle"))
+    sc.angle(pO, C, A, "x" if use_x else "?", radius=RADII[1] + 12)
     target = f"∠{c_name}O{a_name}"
     value = 90 - given
     essential = f"∠{b_name}O{c_name} = {deg(given)}."
@@ -204,7 +209,8 @@ def angle_complementary(rng: random.Random, variant_rng: random.Random | None = 
     lhs = "x" if use_x else target
     code, _ = calc(f"90-{given}")
     answer, atype, choices, final = numeric_answer(
-        vr, value, mc=mc, distractors=[180 - given, given, 90 + given], suffix="°")
+        vr, value, mc=mc, distractors=[180 - given, given, 90 + given], suffix="°"
+    )
     steps = [
         pick(rng, ("The diagram shows ", "From the figure, ")) + essential,
         pick(rng, (f"∠{a_name}O{b_name} is a right angle, so its two parts add up to 90°.",
@@ -237,25 +243,31 @@ def angle_vertical(rng: random.Random, variant_rng: random.Random | None = None)
     rot = vr.uniform(0, 360)
     la, lb = vr.uniform(0.8, 1.0), vr.uniform(0.8, 1.0)
     lc, ld = vr.uniform(0.8, 1.0), vr.uniform(0.8, 1.0)
-    raw = [(0.0, 0.0), from_polar(la, 0), from_polar(lb, 180), from_polar(lc, given), from_polar(ld, given + 180)]
-    O, A, B, C, D = fit(rotate_pts(raw, rot, center=(0.0, 0.0)), vr, size=(0.6, 0.8))
+    raw = [
+        (0.0, 0.0),
+        from_polar(la, 0),
+        from_polar(lb, 180),
+        from_polar(lc, given),
+        from_polar(ld, given + 180),
+    ]
+    pO, A, B, C, D = fit(rotate_pts(raw, rot, center=(0.0, 0.0)), vr, size=(0.6, 0.8))
     sc = Scene()
     sc.segment(A, B)
     sc.segment(C, D)
-    sc.point(*O, "O", label_dir=direction_deg(O, A) + given / 2 + 270)  # in the unmarked angle DOA
+    sc.point(*pO, "O", label_dir=direction_deg(pO, A) + given / 2 + 270)  # in the unmarked angle DOA
     for p, nm in ((A, a), (B, b), (C, c), (D, d)):
         sc.point(*p, nm)
     conds = Conditions()
-    sc.angle(O, A, C, deg(given), radius=RADII[0], **conds.kw("angle"))
+    sc.angle(pO, A, C, deg(given), radius=RADII[0], **conds.kw("angle"))
     if kind == "vertical":
-        sc.angle(O, B, D, "x" if use_x else "?", radius=RADII[0])
+        sc.angle(pO, B, D, "x" if use_x else "?", radius=RADII[0])
         target, value = f"∠{b}O{d}", given
         rule = pick(rng, (f"∠{a}O{c} and ∠{b}O{d} are vertical angles, so they are equal.",
                           "Vertical angles are equal."))  # fmt: skip
         code = deg(given)
         distractors = [180 - given, 90 - given if given < 90 else given - 90, 360 - given]
     else:
-        sc.angle(O, C, B, "x" if use_x else "?", radius=RADII[1])
+        sc.angle(pO, C, B, "x" if use_x else "?", radius=RADII[1])
         target, value = f"∠{c}O{b}", 180 - given
         rule = pick(rng, (f"∠{a}O{c} and ∠{c}O{b} lie on the straight line {a}{b}, so they add up to 180°.",
                           "Adjacent angles on a straight line are supplementary."))  # fmt: skip
@@ -292,12 +304,12 @@ def angle_around_point(rng: random.Random, variant_rng: random.Random | None = N
         dirs.append(dirs[-1] + g)
     raw = [(0.0, 0.0)] + [from_polar(vr.uniform(0.8, 1.0), d) for d in dirs]
     pts = fit(raw, vr, size=(0.6, 0.78))
-    O, ends = pts[0], pts[1:]
+    pO, ends = pts[0], pts[1:]
     sc = Scene()
     for p in ends:
-        sc.segment(O, p)
+        sc.segment(pO, p)
     widest = max(range(k), key=lambda i: gaps[i])
-    sc.point(*O, "O", label_dir=direction_deg(O, ends[widest]) + gaps[widest] / 2)
+    sc.point(*pO, "O", label_dir=direction_deg(pO, ends[widest]) + gaps[widest] / 2)
     for p, nm in zip(ends, names, strict=True):
         sc.point(*p, nm)
     conds = Conditions()
@@ -305,8 +317,8 @@ def angle_around_point(rng: random.Random, variant_rng: random.Random | None = N
     for i in range(k - 1):
         nm = f"∠{names[i]}O{names[i + 1]}"
         known.append((nm, gaps[i]))
-        sc.angle(O, ends[i], ends[i + 1], deg(gaps[i]), radius=RADII[i % 2], **conds.kw(f"angle{i}"))
-    sc.angle(O, ends[-1], ends[0], "x" if use_x else "?", radius=RADII[(k - 1) % 2] + (8 if k % 2 else 0))
+        sc.angle(pO, ends[i], ends[i + 1], deg(gaps[i]), radius=RADII[i % 2], **conds.kw(f"angle{i}"))
+    sc.angle(pO, ends[-1], ends[0], "x" if use_x else "?", radius=RADII[(k - 1) % 2] + (8 if k % 2 else 0))
     target = f"∠{names[-1]}O{names[0]}"
     value = gaps[-1]
     essential = ", ".join(f"{n} = {deg(v)}" for n, v in known) + "."

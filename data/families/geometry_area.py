@@ -71,7 +71,9 @@ def perimeter(rng: random.Random, variant_rng: random.Random | None = None) -> P
             side_label(sc, pts[(i + 1) % 3], pts[(i + 2) % 3], length_text(sides[i], unit), away=c,
                        **conds.kw(f"side{i}"))  # fmt: skip
         side_names = [names[(i + 1) % 3] + names[(i + 2) % 3] for i in range(3)]
-        essential = ", ".join(f"{n} = {with_unit(v, unit)}" for n, v in zip(side_names, sides, strict=True)) + "."
+        essential = (
+            ", ".join(f"{n} = {with_unit(v, unit)}" for n, v in zip(side_names, sides, strict=True)) + "."
+        )
         descriptive = f"As shown in the figure, {''.join(names)} is a triangle."
         rule = "The perimeter is the sum of the three sides."
         code, value = calc("+".join(str(s) for s in sides))
@@ -238,9 +240,9 @@ def area_composite(rng: random.Random, variant_rng: random.Random | None = None)
         names = point_names(rng, 4)
         while True:
             a, b, h = vr.randint(6, 20), vr.randint(3, 14), vr.randint(3, 12)
-            if b < a - 1 and (a + b) * h % 2 == 0:
+            if b < a - 1 and (a + b) * h % 2 == 0 and 0.3 <= h / a <= 1.2:
                 break
-        off = vr.uniform(0.1, 0.9) * (a - b)
+        off = vr.uniform(0.15, 0.4) * a  # the height's foot well inside AB (C may overhang B)
         raw = [(0.0, 0.0), (a, 0.0), (off + b, -h), (off, -h), (off, 0.0)]
         moved = fit(rotate_pts(raw, vr.uniform(-12, 12)), vr, size=(0.6, 0.8), margin=LABEL_MARGIN)
         pts, foot = moved[:4], moved[4]
@@ -257,7 +259,9 @@ def area_composite(rng: random.Random, variant_rng: random.Random | None = None)
         side_label(sc, pts[3], foot, length_text(h, unit), away=pts[1], **conds.kw("height"))
         ab, dc, dh = names[0] + names[1], names[3] + names[2], names[3] + foot_name
         poly = "".join(names)
-        essential = f"{ab} = {with_unit(a, unit)}, {dc} = {with_unit(b, unit)} and {dh} = {with_unit(h, unit)}."
+        essential = (
+            f"{ab} = {with_unit(a, unit)}, {dc} = {with_unit(b, unit)} and {dh} = {with_unit(h, unit)}."
+        )
         descriptive = f"As shown in the figure, {poly} is a trapezoid."
         implicit = f"{ab} ∥ {dc} and {dh} ⊥ {ab}."
         s_code, _ = calc(f"{a}+{b}")
@@ -277,7 +281,10 @@ def area_composite(rng: random.Random, variant_rng: random.Random | None = None)
         if vr.random() < 0.5:
             raw = [(-x, y) for x, y in raw]
         pts = fit(
-            rotate_pts(raw, vr.uniform(-10, 10) + vr.choice((0, 0, 90, 180, 270))), vr, size=(0.6, 0.78), margin=LABEL_MARGIN
+            rotate_pts(raw, vr.uniform(-10, 10) + vr.choice((0, 0, 90, 180, 270))),
+            vr,
+            size=(0.6, 0.78),
+            margin=LABEL_MARGIN,
         )
         sc.polygon(pts, kind="polygon")
         _name_vertices(sc, pts, names)

@@ -46,9 +46,9 @@ def inscribed_angle(rng: random.Random, variant_rng: random.Random | None = None
     use_x = rng.random() < 0.5
     mc = rng.random() < 0.3
     vr = variant_rng or rng
-    O, R = _circle(vr)
+    pO, R = _circle(vr)
     sc = Scene()
-    sc.circle(O, R)
+    sc.circle(pO, R)
     conds = Conditions()
     phi = vr.uniform(0, 360)
     if kind == "semicircle":
@@ -56,36 +56,37 @@ def inscribed_angle(rng: random.Random, variant_rng: random.Random | None = None
         while alpha == 45:
             alpha = vr.randint(20, 70)
         # C on the circle with ∠CAB = alpha: the central angle over BC is 2 * alpha
-        A, B = from_polar(R, phi, O), from_polar(R, phi + 180, O)
-        C = from_polar(R, phi + 180 + (2 * alpha if vr.random() < 0.5 else -2 * alpha), O)
+        A, B = from_polar(R, phi, pO), from_polar(R, phi + 180, pO)
+        C = from_polar(R, phi + 180 + (2 * alpha if vr.random() < 0.5 else -2 * alpha), pO)
         sc.polygon([A, B, C])
         for p, nm in ((A, a), (B, b), (C, c)):
             sc.point(*p, nm)
-        sc.point(*O, "O")
+        sc.point(*pO, "O")
         sc.angle(A, C, B, deg(alpha), **conds.kw("angle"))
         sc.angle(B, A, C, "x" if use_x else "?")
         given_name, target = f"∠{c}{a}{b}", f"∠{c}{b}{a}"
         value = 90 - alpha
-        descriptive = f"As shown in the figure, {a}{b} is a diameter of circle O and {c} is a point on the circle."
+        descriptive = (
+            f"As shown in the figure, {a}{b} is a diameter of circle O and {c} is a point on the circle."
+        )
         rule = f"{a}{b} is a diameter, so ∠{a}{c}{b} = 90° (the angle in a semicircle)."
         code = calc(f"180-90-{alpha}")[0] + "°"
         distractors = [alpha, 180 - alpha, 2 * alpha if 2 * alpha != value else alpha + 10]
         given = alpha
     else:
         theta = vr.randint(25, 80)
-        A, B = from_polar(R, phi, O), from_polar(R, phi + 2 * theta, O)
-        major = 360 - 2 * theta
+        A, B = from_polar(R, phi, pO), from_polar(R, phi + 2 * theta, pO)
         # C and D on the major arc, away from A, B and their antipodes (no chord through O)
         free = [t for t in range(0, 360, 2) if _clear(t, (phi, phi + 2 * theta), 36.0)
                 and _clear(t, (phi + 180, phi + 2 * theta + 180)) and (t - phi) % 360 > 2 * theta]  # fmt: skip
         tc = vr.choice(free)
         td = vr.choice([t for t in free if abs(((t - tc + 180) % 360) - 180) > 45] or free)
-        C, D = from_polar(R, tc, O), from_polar(R, td, O)
+        C, D = from_polar(R, tc, pO), from_polar(R, td, pO)
         sc.segment(C, A)
         sc.segment(C, B)
         for p, nm in ((A, a), (B, b), (C, c)):
             sc.point(*p, nm)
-        sc.point(*O, "O")
+        sc.point(*pO, "O")
         inscribed, central = f"∠{a}{c}{b}", f"∠{a}O{b}"
         if kind == "same-arc":
             sc.segment(D, A)
@@ -99,20 +100,20 @@ def inscribed_angle(rng: random.Random, variant_rng: random.Random | None = None
             descriptive = f"As shown in the figure, {a}, {b}, {c} and {d} lie on circle O."
             distractors = [2 * theta, 180 - theta, 90 - theta if theta != 45 else 60]
         else:
-            sc.segment(O, A)
-            sc.segment(O, B)
+            sc.segment(pO, A)
+            sc.segment(pO, B)
             descriptive = f"As shown in the figure, {a}, {b} and {c} lie on circle O."
             rule = pick(rng, ("An inscribed angle is half of the central angle on the same arc.",
                               f"By the inscribed angle theorem, {central} = 2 × {inscribed}."))  # fmt: skip
             if kind == "to-inscribed":
-                sc.angle(O, A, B, deg(2 * theta), **conds.kw("angle"))
+                sc.angle(pO, A, B, deg(2 * theta), **conds.kw("angle"))
                 sc.angle(C, A, B, "x" if use_x else "?")
                 given_name, target, given, value = central, inscribed, 2 * theta, theta
                 code = calc(f"{2 * theta}/2")[0] + "°"
                 distractors = [4 * theta, 180 - 2 * theta, 90 - theta]
             else:
                 sc.angle(C, A, B, deg(theta), **conds.kw("angle"))
-                sc.angle(O, A, B, "x" if use_x else "?")
+                sc.angle(pO, A, B, "x" if use_x else "?")
                 given_name, target, given, value = inscribed, central, theta, 2 * theta
                 code = calc(f"2*{theta}")[0] + "°"
                 distractors = [theta / 2 if theta % 2 == 0 else theta + 15, 180 - theta, 180 - 2 * theta]
@@ -150,26 +151,32 @@ def circle_measure(rng: random.Random, variant_rng: random.Random | None = None)
     mode = "integer" if asked == "radius" else rng.choice(("float", "float", "pi-choice"))
     precision = rng.choice((1, 2)) if mode == "float" else None
     vr = variant_rng or rng
-    O, R = _circle(vr)
+    pO, R = _circle(vr)
     value = vr.randint(2, 15) if given_kind == "radius" else 2 * vr.randint(2, 12)
     sc = Scene()
-    sc.circle(O, R)
-    sc.point(*O, "O")
+    sc.circle(pO, R)
+    sc.point(*pO, "O")
     conds = Conditions()
     phi = vr.uniform(0, 360)
-    P = from_polar(R, phi, O)
+    P = from_polar(R, phi, pO)
     if given_kind == "radius":
-        sc.segment(O, P, length_text(value, unit), label_away=from_polar(R, phi + 90, O), **conds.kw("radius"))
+        sc.segment(
+            pO, P, length_text(value, unit), label_away=from_polar(R, phi + 90, pO), **conds.kw("radius")
+        )
         r = value
     else:
-        Q = from_polar(R, phi + 180, O)
+        Q = from_polar(R, phi + 180, pO)
         sc.segment(Q, P)
-        side_label(sc, O, P, length_text(value, unit), away=from_polar(R, phi + 90, O), **conds.kw("diameter"))
+        side_label(
+            sc, pO, P, length_text(value, unit), away=from_polar(R, phi + 90, pO), **conds.kw("diameter")
+        )
         sc.point(*Q, marked=True)
         r = value // 2
     sc.point(*P, marked=True)
     essential = f"The {given_kind} of the circle is {with_unit(value, unit)}."
-    steps = [pick(rng, ("The diagram shows that ", "From the figure, ")) + essential[0].lower() + essential[1:]]
+    steps = [
+        pick(rng, ("The diagram shows that ", "From the figure, ")) + essential[0].lower() + essential[1:]
+    ]
     choices = None
     power = 2 if asked == "area" else 1
     if asked == "radius":
@@ -226,25 +233,25 @@ def arc_sector(rng: random.Random, variant_rng: random.Random | None = None) -> 
     mc = rng.random() < 0.25
     precision = rng.choice((1, 2))
     vr = variant_rng or rng
-    O, R = _circle(vr)
+    pO, R = _circle(vr)
     angle = vr.choice(range(30, 165, 5))
     while angle in (90,):
         angle = vr.choice(range(30, 165, 5))
     r = vr.randint(3, 15)
     start = vr.uniform(0, 360)
-    A, B = from_polar(R, start, O), from_polar(R, start + angle, O)
+    A, B = from_polar(R, start, pO), from_polar(R, start + angle, pO)
     sc = Scene()
     conds = Conditions()
-    sc.circle(O, R)
+    sc.circle(pO, R)
     # the angle value sits inside the shaded sector (labels of angle marks avoid filled regions)
-    sc.sector(O, R, start, start + angle, label=deg(angle), fill="shade", **conds.kw("angle"))
+    sc.sector(pO, R, start, start + angle, label=deg(angle), fill="shade", **conds.kw("angle"))
     if asked == "arc length":
-        sc.arc(O, R, start, start + angle, weight=2.2)
-    sc.point(*O, "O")
+        sc.arc(pO, R, start, start + angle, weight=2.2)
+    sc.point(*pO, "O")
     sc.point(*A, a)
     sc.point(*B, b)
-    sc.angle(O, A, B, radius=min(30.0, 0.3 * R))
-    side_label(sc, O, A, length_text(r, unit), away=B, **conds.kw("radius"))
+    sc.angle(pO, A, B, radius=min(30.0, 0.3 * R))
+    side_label(sc, pO, A, length_text(r, unit), away=B, **conds.kw("radius"))
     essential = f"∠{a}O{b} = {deg(angle)} and the radius O{a} = {with_unit(r, unit)}."
     power = 2 if asked == "sector area" else 1
     if asked == "arc length":

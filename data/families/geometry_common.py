@@ -26,7 +26,7 @@ from svemath.data.families.base import Problem, QuestionParts, calc, fmt_number,
 
 CANVAS = 384
 CONDITION = "condition"  # the label role of essential conditions
-LABEL_MARGIN = 66.0  # fit margin of figures with length labels outside their sides (labels are ~70 px wide)
+LABEL_MARGIN = 76.0  # fit margin of figures with length labels outside their sides (labels are ~70 px wide)
 NAME_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I and O (O names circle centres)
 LENGTH_UNITS = ("cm", "cm", "m", "mm", "in", "")
 PLANE = "plane geometry"
@@ -110,7 +110,10 @@ def rotate_pts(pts: Sequence[Pt], degrees: float, center: Pt | None = None) -> l
     a = math.radians(degrees)
     c, s = math.cos(a), math.sin(a)
     return [
-        (center[0] + (x - center[0]) * c + (y - center[1]) * s, center[1] - (x - center[0]) * s + (y - center[1]) * c)
+        (
+            center[0] + (x - center[0]) * c + (y - center[1]) * s,
+            center[1] - (x - center[0]) * s + (y - center[1]) * c,
+        )
         for x, y in pts
     ]
 
@@ -172,7 +175,11 @@ def split_sum(vr: random.Random, total: int, parts: int, lo: int, hi: int) -> li
 
 # === answers ===
 def numeric_choices(
-    vr: random.Random, correct: float, distractors: Sequence[float], fmt: Any = num, k: int = 4,
+    vr: random.Random,
+    correct: float,
+    distractors: Sequence[float],
+    fmt: Any = num,
+    k: int = 4,
     signed: bool = False,
 ) -> tuple[list[str], str]:
     """Multiple choice over numbers: the typical-mistake ``distractors`` first, then nearby values.
@@ -356,7 +363,9 @@ def min_angle(pts: Sequence[Pt]) -> float:
     return min(angle_at(pts[i], pts[i - 1], pts[(i + 1) % n]) for i in range(n))
 
 
-def integer_triangle(vr: random.Random, lo: int, hi: int, min_deg: float = 28.0) -> tuple[list[int], list[Pt]]:
+def integer_triangle(
+    vr: random.Random, lo: int, hi: int, min_deg: float = 28.0
+) -> tuple[list[int], list[Pt]]:
     """Integer sides (BC, CA, AB) in [lo, hi], distinct, all angles >= ``min_deg``, and the vertices."""
     while True:
         sides = [vr.randint(lo, hi) for _ in range(3)]

@@ -71,32 +71,49 @@ def length_read(rng: random.Random, variant_rng: random.Random | None = None) ->
         names = point_names(rng, 4)
         ask = rng.randrange(3)
         lengths = [vr.randint(2, 12) for _ in range(3)]
-        while len(set(lengths)) < 3:
+        while len(set(lengths)) < 3 or min(lengths) < 0.22 * sum(lengths):  # each piece holds its label
             lengths = [vr.randint(2, 12) for _ in range(3)]
         xs = [0.0]
         for v in lengths:
             xs.append(xs[-1] + v)
         raw = [(x, 0.0) for x in xs] + [(xs[-1] / 2, -xs[-1] * 0.25)]  # a helper point keeps the box square
-        pts = fit(rotate_pts(raw, vr.uniform(-30, 30), center=(0.0, 0.0)), vr, size=(0.7, 0.85), margin=LABEL_MARGIN)[:4]
+        pts = fit(rotate_pts(raw, vr.uniform(-30, 30), center=(0.0, 0.0)), vr, size=(0.8, 0.9), margin=40.0)[
+            :4
+        ]
         sc.segment(pts[0], pts[3])
         side_names = []
         for i, (p, nm) in enumerate(zip(pts, names, strict=True)):
             sc.point(*p, nm, marked=True)
             if i < 3:
                 side_names.append(nm + names[i + 1])
-        below = (pts[0][0] - (pts[3][1] - pts[0][1]), pts[0][1] + (pts[3][0] - pts[0][0]))  # a point below the line
+        below = (
+            pts[0][0] - (pts[3][1] - pts[0][1]),
+            pts[0][1] + (pts[3][0] - pts[0][0]),
+        )  # a point below the line
         for i in range(3):
-            side_label(sc, pts[i], pts[i + 1], length_text(lengths[i], unit), away=below, **conds.kw(f"side{i}"))
-        descriptive = f"As shown in the figure, points {', '.join(names[1:3])} lie on segment {names[0]}{names[3]}."
+            side_label(
+                sc, pts[i], pts[i + 1], length_text(lengths[i], unit), away=below, **conds.kw(f"side{i}")
+            )
+        descriptive = (
+            f"As shown in the figure, points {', '.join(names[1:3])} lie on segment {names[0]}{names[3]}."
+        )
     value = lengths[ask]
     target = side_names[ask]
     question = pick(rng, (f"What is the length of {target}?", f"How long is {target}?",
                           f"Find the length of {target}."))  # fmt: skip
-    essential = ", ".join(f"{nm} = {with_unit(v, unit)}" for nm, v in zip(side_names, lengths, strict=True)) + "."
+    essential = (
+        ", ".join(f"{nm} = {with_unit(v, unit)}" for nm, v in zip(side_names, lengths, strict=True)) + "."
+    )
     others = [v for i, v in enumerate(lengths) if i != ask]
     answer, atype, choices, final = numeric_answer(vr, value, mc=mc, distractors=[*others, sum(lengths)])
     steps = [
-        pick(rng, ("Each length is written beside its segment.", "The diagram labels every segment with its length.")),
+        pick(
+            rng,
+            (
+                "Each length is written beside its segment.",
+                "The diagram labels every segment with its length.",
+            ),
+        ),
         f"The label beside {target} reads {length_text(value, unit)}.",
         f"So {target} = {with_unit(value, unit)}.",
     ]
@@ -162,7 +179,7 @@ def pythagoras(rng: random.Random, variant_rng: random.Random | None = None) -> 
         side_label(sc, pA, pC, length_text(leg_b, unit), away=cen, **conds.kw("leg_b"))
         side_label(sc, pA, pB, unknown, away=cen)
         essential = f"{bc} = {with_unit(leg_a, unit)} and {ac} = {with_unit(leg_b, unit)}."
-        target, value = ab, hyp
+        target = ab
         sq_code, sq = calc(f"{leg_a}^2+{leg_b}^2")
         rel = f"{ab}² = {bc}² + {ac}²"
         distractors = [leg_a + leg_b, abs(leg_b - leg_a) + 1, math.sqrt(abs(leg_b**2 - leg_a**2)), hyp + 2]
@@ -171,16 +188,18 @@ def pythagoras(rng: random.Random, variant_rng: random.Random | None = None) -> 
         side_label(sc, pB, pC, length_text(leg_a, unit), away=cen, **conds.kw("leg_a"))
         side_label(sc, pA, pC, unknown, away=cen)
         essential = f"{ab} = {with_unit(hyp, unit)} and {bc} = {with_unit(leg_a, unit)}."
-        target, value = ac, leg_b
+        target = ac
         sq_code, sq = calc(f"{hyp}^2-{leg_a}^2")
         rel = f"{ac}² = {ab}² - {bc}²"
         distractors = [math.hypot(hyp, leg_a), hyp - leg_a, (hyp + leg_a) / 2, leg_b + 2]
     root_code, root = calc(f"sqrt({round(sq)})")
-    question = (f"The side {target} is marked x. Find x." if use_x else f"What is the length of {target}?")
+    question = f"The side {target} is marked x. Find x." if use_x else f"What is the length of {target}?"
     if precision:
         question += " " + precision_hint(precision)
     lhs = "x" if use_x else target
-    answer, atype, choices, final = numeric_answer(vr, root, mc=mc, distractors=distractors, precision=precision)
+    answer, atype, choices, final = numeric_answer(
+        vr, root, mc=mc, distractors=distractors, precision=precision
+    )
     steps = [
         pick(rng, _READ) + essential,
         pick(rng, (f"The right-angle mark shows ∠{c_n} = 90°, so {ab} is the hypotenuse.",
@@ -219,19 +238,31 @@ def similar_triangles(rng: random.Random, variant_rng: random.Random | None = No
             continue
         if find == "EC":  # AB and AC known: angle A
             ang = vr.uniform(40, 95)
-            raw = triangle_from_sides(math.sqrt(ab**2 + big**2 - 2 * ab * big * math.cos(math.radians(ang))), big, ab)
+            raw = triangle_from_sides(
+                math.sqrt(ab**2 + big**2 - 2 * ab * big * math.cos(math.radians(ang))), big, ab
+            )
         else:  # AB and BC known: angle B
             ang = vr.uniform(45, 100)
             ac = math.sqrt(ab**2 + big**2 - 2 * ab * big * math.cos(math.radians(ang)))
             raw = triangle_from_sides(big, ac, ab)
         if raw is None:
             continue
-        span = max(max(q[0] for q in raw) - min(q[0] for q in raw), max(q[1] for q in raw) - min(q[1] for q in raw))
+        span = max(
+            max(q[0] for q in raw) - min(q[0] for q in raw), max(q[1] for q in raw) - min(q[1] for q in raw)
+        )
         # labelled segments long enough to hold their labels (>= ~60 px once fitted)
         (ax_, ay_), (bx_, by_), (cx_, cy_) = raw
-        strip = (1 - ad / ab) * abs((bx_ - ax_) * (cy_ - ay_) - (by_ - ay_) * (cx_ - ax_)) / math.dist(raw[1], raw[2])
-        if (min_angle(raw) >= 30 and 0.45 <= big / ab <= 2.2 and min(ad, ab - ad, small) >= 0.22 * span
-                and strip >= 0.3 * span):  # room for the labels between DE and BC
+        strip = (
+            (1 - ad / ab)
+            * abs((bx_ - ax_) * (cy_ - ay_) - (by_ - ay_) * (cx_ - ax_))
+            / math.dist(raw[1], raw[2])
+        )
+        if (
+            min_angle(raw) >= 30
+            and 0.45 <= big / ab <= 2.2
+            and min(ad, ab - ad, small) >= 0.25 * span
+            and strip >= 0.3 * span
+        ):  # room for the labels between DE and BC
             break
     raw = rotate_pts(raw, vr.uniform(-20, 20) + vr.choice((0, 0, 180)))
     pA, pB, pC = fit(raw, vr, size=(0.68, 0.82), margin=LABEL_MARGIN)
@@ -254,7 +285,9 @@ def similar_triangles(rng: random.Random, variant_rng: random.Random | None = No
     if find == "BC":
         side_label(sc, pD, pE, length_text(small, unit), away=pA, **conds.kw("DE"))
         side_label(sc, pB, pC, "x", away=pA)
-        known = f"{AD} = {with_unit(ad, unit)}, {DB} = {with_unit(db, unit)} and {DE} = {with_unit(small, unit)}"
+        known = (
+            f"{AD} = {with_unit(ad, unit)}, {DB} = {with_unit(db, unit)} and {DE} = {with_unit(small, unit)}"
+        )
         target, value = BC, big
         ratio = f"{BC}/{DE} = {AB}/{AD}"
         code = calc(f"{small}*{ab}/{ad}")[0]
@@ -262,7 +295,9 @@ def similar_triangles(rng: random.Random, variant_rng: random.Random | None = No
     elif find == "DE":
         side_label(sc, pB, pC, length_text(big, unit), away=pA, **conds.kw("BC"))
         side_label(sc, pD, pE, "x", away=pA)
-        known = f"{AD} = {with_unit(ad, unit)}, {DB} = {with_unit(db, unit)} and {BC} = {with_unit(big, unit)}"
+        known = (
+            f"{AD} = {with_unit(ad, unit)}, {DB} = {with_unit(db, unit)} and {BC} = {with_unit(big, unit)}"
+        )
         target, value = DE, small
         ratio = f"{DE}/{BC} = {AD}/{AB}"
         code = calc(f"{big}*{ad}/{ab}")[0]

@@ -38,7 +38,9 @@ RELATIONS = {
 }
 
 
-def relation_positions(rng: random.Random, relation: str) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
+def relation_positions(
+    rng: random.Random, relation: str
+) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
     """Two angle positions (vertex "G"/"H", "up"/"down", "left"/"right") in the given relation."""
     side = rng.choice(("left", "right"))
     other = "left" if side == "right" else "right"
@@ -152,7 +154,12 @@ def parallel_transversal(rng: random.Random, variant_rng: random.Random | None =
         rule = f"{g_name} and {t_name} are {relation}, so they add up to 180°."
         code = calc(f"180-{given}")[0] + "°"
     answer, atype, choices, final = numeric_answer(
-        vr, value, mc=mc, distractors=[180 - value, 90 - value if value < 90 else value - 90, value + 10], suffix="°")
+        vr,
+        value,
+        mc=mc,
+        distractors=[180 - value, 90 - value if value < 90 else value - 90, value + 10],
+        suffix="°",
+    )
     steps = [
         pick(rng, ("The diagram shows ", "From the figure, ")) + essential,
         pick(rng, (f"The arrow marks show {implicit[:-1]}.", f"{implicit[:-1]}, cut by the transversal.")),
@@ -169,7 +176,9 @@ def parallel_transversal(rng: random.Random, variant_rng: random.Random | None =
     )  # fmt: skip
 
 
-@register_family("parallel_angle_relation", subject="plane geometry", difficulty="read", **_REGISTER)
+@register_family("parallel_angle_relation", subject="plane geometry", difficulty="read",
+                 dynamath_topic="plane geometry", mathvista_task="textbook question answering",
+                 mathverse_subject="Plane Geometry")  # fmt: skip
 def parallel_angle_relation(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
     """Name the relation between two marked angles ∠1 and ∠2 at two parallel lines (multiple choice)."""
     relation = rng.choice(tuple(RELATIONS))

@@ -31,11 +31,20 @@ _SKILLS = ("geometry reasoning", "arithmetic reasoning")
 _UNITS = ("cm", "cm", "m", "mm", "")
 NAMES = {"cube": "cube", "cuboid": "cuboid", "prism": "triangular prism", "pyramid": "square pyramid",
          "cylinder": "cylinder", "cone": "cone", "sphere": "sphere"}  # fmt: skip
-COUNTS = {"cube": (6, 12, 8), "cuboid": (6, 12, 8), "prism": (5, 9, 6), "pyramid": (5, 8, 5)}  # faces, edges, vertices
+COUNTS = {
+    "cube": (6, 12, 8),
+    "cuboid": (6, 12, 8),
+    "prism": (5, 9, 6),
+    "pyramid": (5, 8, 5),
+}  # faces, edges, vertices
 
 
 def solid_scene(
-    vr: random.Random, kind: str, dims: dict[str, float], labels: dict[str, str], conds: Conditions | None = None
+    vr: random.Random,
+    kind: str,
+    dims: dict[str, float],
+    labels: dict[str, str],
+    conds: Conditions | None = None,
 ) -> Scene:
     """A scene with one solid whose logical sizes are proportional to ``dims`` (keys a, b, c, r),
     centred on the canvas with a random size, depth angle and small shift."""
@@ -48,8 +57,8 @@ def solid_scene(
         b, c = (a, a) if kind == "cube" else (dims["b"], dims["c"])
         w, h = a + b * depth_ratio * 0.77, c + b * depth_ratio * 0.64
         r = 0.0
-    s = vr.uniform(200, 250) / max(w, h)
-    cx, cy = 192 + vr.uniform(-15, 15), 192 + vr.uniform(-15, 15)
+    s = vr.uniform(165, 210) / max(w, h)  # room for the labels around the solid
+    cx, cy = 192 + vr.uniform(-10, 10), 192 + vr.uniform(-10, 10)
     if kind in ("cylinder", "cone", "sphere"):
         base = (cx, cy + (r if kind == "sphere" else dims["c"] / 2) * s)
         solid = Solid(kind, base=base, r=r * s, c=(dims.get("c", 0.0) * s), labels=labels,
@@ -95,7 +104,9 @@ def solid_identify(rng: random.Random, variant_rng: random.Random | None = None)
     vr = variant_rng or rng
     kind = vr.choice(tuple(NAMES) if task == "name" else tuple(COUNTS))
     dims = {"a": vr.randint(3, 9), "b": vr.randint(3, 9), "c": vr.randint(3, 9), "r": vr.randint(2, 6)}
-    while kind == "cuboid" and max(dims["a"], dims["b"], dims["c"]) < 1.5 * min(dims["a"], dims["b"], dims["c"]):
+    while kind == "cuboid" and max(dims["a"], dims["b"], dims["c"]) < 1.5 * min(
+        dims["a"], dims["b"], dims["c"]
+    ):
         dims.update(a=vr.randint(3, 9), b=vr.randint(3, 9), c=vr.randint(3, 9))  # clearly not a cube
     if kind == "pyramid":
         dims["b"] = dims["a"]
@@ -139,6 +150,59 @@ def solid_identify(rng: random.Random, variant_rng: random.Random | None = None)
         answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="read",
         info=meta("Volume" if task == "name" else "Area", ("geometry reasoning",), level="elementary school",
                   grade="elementary school"),
+    )  # fmt: skip
+
+
+DIMENSIONS = {
+    "cube": (("a", "edge length"),),
+    "cuboid": (("a", "length"), ("b", "width"), ("c", "height")),
+    "cylinder": (("r", "radius"), ("c", "height")),
+    "cone": (("r", "radius"), ("c", "height")),
+}
+
+
+@register_family("solid_dimension_read", subject="solid geometry", difficulty="read", dynamath_topic="solid geometry",
+                 mathvista_task="textbook question answering", mathverse_subject="Solid Geometry")  # fmt: skip
+def solid_dimension_read(rng: random.Random, variant_rng: random.Random | None = None) -> Problem:
+    """Read one labelled dimension (edge, length, width, height, radius) of a cube, cuboid, cylinder or cone."""
+    kind = rng.choice(("cube", "cuboid", "cuboid", "cylinder", "cone"))
+    key, word = rng.choice(DIMENSIONS[kind])
+    unit = rng.choice(_UNITS)
+    mc = rng.random() < 0.3
+    vr = variant_rng or rng
+    while True:
+        dims = {"a": vr.randint(2, 15), "b": vr.randint(2, 12), "c": vr.randint(2, 15), "r": vr.randint(2, 9)}
+        if kind == "cube":
+            dims = {"a": dims["a"]}
+        elif kind == "cuboid":
+            dims = {k: dims[k] for k in "abc"}
+        else:
+            dims = {"r": dims["r"], "c": dims["c"]}
+        if len(set(dims.values())) == len(dims) and max(dims.values()) <= 3.5 * min(dims.values()):
+            break
+    conds = Conditions()
+    sc = solid_scene(vr, kind, dims, _labels(kind, dims, unit), conds)
+    essential = _dims_text(kind, dims, unit)
+    value = dims[key]
+    question = f"What is the {word} of the {kind}?"
+    where = {"a": "the front bottom edge", "b": "the edge going back", "c": "the vertical edge" if kind == "cuboid"
+             else "the height line", "r": "the radius line"}[key]  # fmt: skip
+    answer, atype, choices, final = numeric_answer(
+        vr, value, mc=mc, distractors=[v for k, v in dims.items() if k != key] + [value * 2, value + 1]
+    )
+    steps = [
+        f"The {word} of the {kind} is labelled along {where}.",
+        f"The label reads {length_text(value, unit)}.",
+        f"So the {word} is {with_unit(value, unit)}.",
+    ]
+    if choices:
+        steps.append(mc_step(answer, final))
+    return problem(
+        family="solid_dimension_read", scene=sc, subject=SOLID,
+        parts=QuestionParts(f"The figure shows a {kind}.", "", essential, question),
+        answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="read",
+        unit=unit_power(unit, 1), conds=conds,
+        info=meta("Length", ("geometry reasoning",), level="elementary school", grade="elementary school"),
     )  # fmt: skip
 
 
@@ -226,7 +290,7 @@ def solid_volume(rng: random.Random, variant_rng: random.Random | None = None) -
     elif kind == "prism":
         while True:
             dims = {"a": vr.randint(3, 12), "b": vr.randint(4, 15), "c": vr.randint(3, 10)}
-            if dims["a"] * dims["c"] % 2 == 0:
+            if dims["a"] * dims["c"] % 2 == 0 and 0.5 <= dims["c"] / dims["a"] <= 1.3:
                 break
         a, length, h = dims["a"], dims["b"], dims["c"]
         tri_code, tri = calc(f"{a}*{h}/2")
@@ -257,7 +321,10 @@ def solid_volume(rng: random.Random, variant_rng: random.Random | None = None) -
         question += " Give the answer in terms of π."
         steps = [steps[0], steps_mid[0], f"The coefficient of π is {calc(expr.replace('pi*', ''))[0]}."]
         steps.append(f"V = {_pi_form(k)}" + (f" {unit}³." if unit else "."))
-        choices, answer = make_choices(vr, _pi_form(k), [_pi_form(w) for w in wrong if _pi_form(w) != _pi_form(k)])
+        whole = [
+            w for w in [*wrong, 2 * k, 3 * k] if float(w).is_integer() and w != k
+        ]  # whole-number options
+        choices, answer = make_choices(vr, _pi_form(k), [_pi_form(w) for w in whole])
         atype = "multiple_choice"
         steps.append(mc_step(answer, _pi_form(k)))
     elif round_kind:
@@ -301,7 +368,10 @@ def solid_surface_area(rng: random.Random, variant_rng: random.Random | None = N
                 break
         a, b, c = dims["a"], dims["b"], dims["c"]
         pairs_code, pairs = calc(f"{a}*{b}+{b}*{c}+{a}*{c}")
-        steps_mid += ["A cuboid has three pairs of equal rectangular faces.", f"One face of each pair: {pairs_code}."]
+        steps_mid += [
+            "A cuboid has three pairs of equal rectangular faces.",
+            f"One face of each pair: {pairs_code}.",
+        ]
         expr = f"2*{round(pairs)}"
         wrong = [pairs, a * b * c, 2 * (a + b + c)]
     elif kind == "cylinder":

@@ -70,7 +70,9 @@ def triangle_angle_sum(rng: random.Random, variant_rng: random.Random | None = N
     tri = "".join(names)
     target = f"∠{names[ask]}"
     essential = f"{known[0][0]} = {deg(known[0][1])} and {known[1][0]} = {deg(known[1][1])}."
-    question = f"The angle at {names[ask]} is marked x. Find x." if use_x else f"Find the measure of {target}."
+    question = (
+        f"The angle at {names[ask]} is marked x. Find x." if use_x else f"Find the measure of {target}."
+    )
     lhs = "x" if use_x else target
     s = known[0][1] + known[1][1]
     code, _ = calc(f"180-{known[0][1]}-{known[1][1]}")
@@ -79,7 +81,10 @@ def triangle_angle_sum(rng: random.Random, variant_rng: random.Random | None = N
                                               abs(90 - s) if s != 90 else 45], suffix="°")  # fmt: skip
     steps = [
         pick(rng, _READ) + essential,
-        pick(rng, ("The angles of a triangle add up to 180°.", "The interior angles of a triangle sum to 180°.")),
+        pick(
+            rng,
+            ("The angles of a triangle add up to 180°.", "The interior angles of a triangle sum to 180°."),
+        ),
         f"So {lhs} = {code}°.",
     ]
     if choices:
@@ -308,8 +313,12 @@ def polygon_missing_angle(rng: random.Random, variant_rng: random.Random | None 
     code, _ = calc(f"{total}-" + "-".join(str(v) for _, v in known))
     known_sum = sum(v for _, v in known)
     answer, atype, choices, final = numeric_answer(
-        vr, angles[ask], mc=mc, distractors=[360 - known_sum, angles[ask] + 180, angles[ask] + 10, angles[ask] - 10],
-        suffix="°")
+        vr,
+        angles[ask],
+        mc=mc,
+        distractors=[360 - known_sum, angles[ask] + 180, angles[ask] + 10, angles[ask] - 10],
+        suffix="°",
+    )
     steps = [
         pick(rng, _READ) + essential,
         f"{poly} has {n} sides, so its interior angles add up to {sum_code}°.",
@@ -358,13 +367,21 @@ def regular_polygon_angle(rng: random.Random, variant_rng: random.Random | None 
         value = total / n
         steps.append(f"The interior angles add up to {calc(f'({n}-2)*180')[0]}°.")
         steps.append(f"All {n} angles are equal, so each is {calc(f'{total}/{n}')[0]}°.")
-        distractors = [360 / n, 180 - 360 / n + 10, total / (n - 1) if total % (n - 1) == 0 else total / n + 15]
+        distractors = [
+            360 / n,
+            180 - 360 / n + 10,
+            total / (n - 1) if total % (n - 1) == 0 else total / n + 15,
+        ]
     else:
         question = "What is the measure of each exterior angle of the polygon?"
         value = 360 / n
         steps.append("The exterior angles of a convex polygon add up to 360°.")
         steps.append(f"All {n} are equal, so each is {calc(f'360/{n}')[0]}°.")
-        distractors = [total / n, 180 / n if 180 % n == 0 else 360 / n + 10, 360 / (n - 1) if 360 % (n - 1) == 0 else 360 / n + 5]
+        distractors = [
+            total / n,
+            180 / n if 180 % n == 0 else 360 / n + 10,
+            360 / (n - 1) if 360 % (n - 1) == 0 else 360 / n + 5,
+        ]
     answer, atype, choices, final = numeric_answer(vr, value, mc=mc, distractors=distractors, suffix="°")
     if choices:
         steps.append(mc_step(answer, final))
@@ -375,4 +392,3 @@ def regular_polygon_angle(rng: random.Random, variant_rng: random.Random | None 
         answer=answer, answer_type=atype, choices=choices, steps=steps, difficulty="multi-step", unit="°",
         info=meta("Angle", _SKILLS),
     )  # fmt: skip
-

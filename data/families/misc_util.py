@@ -110,12 +110,14 @@ def build(
     """A Problem with the standard ``meta`` keys:
 
     template (structure id shared by DynaMath-style variants), dynamath_level (elementary school |
-    high school | undergraduate), mathvista_context, mathvista_skills, mathverse_subfield, and for text
+    high school | undergraduate), mathvista_grade, mathvista_context, mathvista_skills,
+    mathverse_subfield, and for text
     answers ``alternatives`` (plausible wrong texts, used when a suite needs the item as multiple choice).
     """
     meta: dict[str, Any] = {
         "template": template,
         "dynamath_level": level,
+        "mathvista_grade": {"undergraduate": "college"}.get(level, level),
         "mathvista_context": context,
         "mathvista_skills": list(skills),
     }
