@@ -31,6 +31,8 @@ _EXPORTS = {
     "train_tokenizer": "svemath.mllm.tokenizer",
     "build_model": "svemath.mllm.presets",
     "load_pretrained": "svemath.mllm.presets",
+    "save_pretrained": "svemath.mllm.presets",
+    "build_meta_model": "svemath.mllm.presets",
     "preset_names": "svemath.mllm.presets",
     "generate": "svemath.mllm.generation",
     "stream_answer": "svemath.mllm.generation",

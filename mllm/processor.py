@@ -249,6 +249,8 @@ class SVEMathProcessor:
         ``input_ids`` [B, T] (pad id), ``attention_mask`` [B, T], ``labels`` [B, T] (-100 on padding) when
         the samples have labels, and ``pixel_values`` [M, 3, S, S] / ``geo_pixel_values`` stacked over the
         M samples that have an image, in batch order (their image tokens appear in the same order).
+        Samples may carry cached ``image_features`` (one image's ``encode_images`` output without the
+        batch axis) instead of pixels: they are stacked into ``image_features`` {key: [M, N, C]}.
         """
         from transformers import BatchFeature
 
@@ -275,6 +277,11 @@ class SVEMathProcessor:
             tensors = [s[key] for s in samples if key in s]
             if tensors:
                 batch[key] = torch.stack(tensors)
+        cached = [s["image_features"] for s in samples if s.get("image_features") is not None]
+        if cached:  # per-sample cached tower features ({"clip": [N, C], "level_i": [N, C_i]})
+            if any("pixel_values" in s for s in samples):
+                raise DataFormatError("a batch mixes cached image_features and pixel_values")
+            batch["image_features"] = {k: torch.stack([c[k] for c in cached]) for k in cached[0]}
         return BatchFeature(batch)
 
     def __call__(
