@@ -18,6 +18,7 @@ other jobs share the machine (wall-clock rates then depend on what else ran at t
 from __future__ import annotations
 
 import argparse
+import contextvars
 import math
 import os
 import tempfile
@@ -87,6 +88,16 @@ def _cpu_timed(job: tuple[Callable[[Any], Any], Any]) -> tuple[float, Any]:
     return time.process_time() - start, out
 
 
+def _timed_inline(
+    initializer: Callable[..., None], initargs: tuple, func: Callable, warm: list, jobs: list
+) -> tuple[float, float, list]:
+    initializer(*initargs)
+    warm_out = [func(j) for j in warm]
+    start = time.perf_counter()
+    cpu = sum(_cpu_timed((func, job))[0] for job in jobs)
+    return time.perf_counter() - start, cpu, warm_out
+
+
 def _timed_pool(
     workers: int, initializer: Callable[..., None], initargs: tuple, func: Callable, warm: list, jobs: list
 ) -> tuple[float, float, list]:
@@ -95,12 +106,8 @@ def _timed_pool(
     they stay close to what an idle one would give, while wall time does not."""
     from svemath.data.generate import process_pool
 
-    if workers == 1:
-        initializer(*initargs)
-        warm_out = [func(j) for j in warm]
-        start = time.perf_counter()
-        cpu = sum(_cpu_timed((func, job))[0] for job in jobs)
-        return time.perf_counter() - start, cpu, warm_out
+    if workers == 1:  # in this process, in a copy of the context: the options the initializer sets stay here
+        return contextvars.copy_context().run(_timed_inline, initializer, initargs, func, warm, jobs)
     with process_pool(workers, initializer, initargs) as pool:
         warm_out = list(pool.map(func, warm))
         start = time.perf_counter()
@@ -125,7 +132,7 @@ def _measure_suite(suite, n: int, workers: int) -> dict[str, Any]:
         (Path(tmp) / "images").mkdir()
         warm = [(n + 2 * i, n + 2 * i + 2) for i in range(workers)]
         chunks = g._chunks(n, workers)
-        initargs = (g._suite_blob(suite), suite.name, 0, tmp, g.GenerationOptions())
+        initargs = (g._suite_blob(suite), suite.name, 0, tmp, g.GenerationOptions(seed=0))
         seconds, cpu, warm_out = _timed_pool(workers, g._init_worker, initargs, g._make_chunk, warm, chunks)
         g._worker.clear()
     sizes = Counter(stats["size"] for chunk in warm_out for _, stats in chunk if stats["size"])

@@ -26,7 +26,7 @@ from typing import Any
 
 from svemath.data.dataset import image_name
 from svemath.data.families.base import FAMILIES, LETTERS, Problem, fmt_number, make_choices
-from svemath.data.generate import current_options, option_image_size
+from svemath.data.generate import current_seed, option_image_size
 from svemath.data.problem_suites import (
     DEFAULT_SIZE,
     TEXT_MODES,
@@ -38,7 +38,7 @@ from svemath.data.problem_suites import (
     question_text,
     render_problem,
 )
-from svemath.data.render import render
+from svemath.data.render import dropped_labels, render
 from svemath.data.schema import Sample, register_suite, sample_seed
 from svemath.data.style import Style, sample_style
 from svemath.data.textpanel import compose_with_text
@@ -47,22 +47,9 @@ DYNAMATH_LEVELS = ("elementary school", "high school", "undergraduate")
 GROUP_SIZE = 10
 
 
-def run_seed() -> int:
-    """The ``--seed`` of the generation in progress (0 outside one).
-
-    Read from the generation options when they carry it, else from the generator's worker state
-    (``svemath.data.generate`` does not yet expose the seed to suites publicly)."""
-    seed = getattr(current_options(), "seed", None)
-    if seed is None:
-        from svemath.data import generate
-
-        seed = generate._worker.get("seed")
-    return int(seed or 0)
-
-
 def group_rng(suite: str, group: int) -> random.Random:
     """The RNG shared by all samples of one group (eval stream, this run's seed, group index)."""
-    return random.Random(sample_seed("eval", f"{suite}/group", run_seed(), group))
+    return random.Random(sample_seed("eval", f"{suite}/group", current_seed(), group))
 
 
 def _image_size() -> int:
@@ -150,10 +137,11 @@ def mathverse_choices(choices: list[str] | None) -> str:
 
 
 def stable_style(problem: Problem, srng: random.Random, size: int) -> Style:
-    """A sampled style in which every label of the problem (conditions shown) finds a place."""
+    """A sampled style in which every label of the problem (conditions shown) finds a place (checked
+    on the boundary map alone, without drawing the image)."""
     for _ in range(3):
         style = sample_style(srng, size, size)
-        if not render(problem.scene, style).dropped:
+        if not dropped_labels(problem.scene, style):
             return style
     return Style.clean(size, size)
 

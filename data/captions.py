@@ -14,11 +14,13 @@ from __future__ import annotations
 import random
 
 from svemath.data.compose import composers
+from svemath.data.generate import option_image_size
 from svemath.data.primitives import pick_kind
 from svemath.data.render import render
 from svemath.data.schema import Sample, register_suite
 from svemath.data.style import sample_style
 
+DEFAULT_SIZE = 384  # image side without --image-size (the composition's logical canvas)
 CAPTION_PROMPTS = (
     "Describe this diagram.",
     "Write a caption for this figure.",
@@ -33,9 +35,10 @@ CAPTION_PROMPTS = (
 @register_suite("captions", "train", "diagram-caption pairs (MAVIS-Caption style) with annotations", "1")
 def make(index: int, rng: random.Random) -> Sample:
     kind = pick_kind(rng, 2)
+    size = option_image_size(DEFAULT_SIZE)
     for _ in range(4):
-        comp = composers()[kind][0](rng, 384, 384)
-        rendered = render(comp.scene, sample_style(rng, 384, 384))
+        comp = composers()[kind][0](rng, DEFAULT_SIZE, DEFAULT_SIZE)
+        rendered = render(comp.scene, sample_style(rng, size, size))
         if not comp.missing(rendered):
             break
     record = {

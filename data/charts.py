@@ -22,10 +22,23 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from svemath.data.drawlist import Dot, DrawList, Fill, Pt, ShapeBox, Stroke, polar
-from svemath.data.fonts import text_mask
+from svemath.data.drawlist import (
+    RGB,
+    Dot,
+    DrawList,
+    Fill,
+    LabelRequest,
+    Pt,
+    ShapeBox,
+    Stroke,
+    direction_deg,
+    dist,
+    polar,
+)
+from svemath.data.fonts import FONTS, text_mask
 from svemath.data.plots import Axes, format_number, nice_ticks
 from svemath.data.scene import Ctx, Element, Sector
+from svemath.data.style import PALETTES
 
 
 def category_rows(ctx: Ctx, labels: Sequence[str], slot: float) -> list[int]:
@@ -206,7 +219,12 @@ class LineChart(Element):
 @dataclass
 class PieChart(Element):
     """Wedges for ``values`` (shares of their sum) starting at ``start`` degrees, counter-clockwise.
-    ``show``: "name", "percent", "both" (outside labels) or "legend" (percent inside + legend)."""
+    ``show``: "name", "percent", "both" (outside labels) or "legend" (percent inside + legend).
+
+    A percentage goes inside its wedge only where its whole box fits there (never across into a
+    neighbour), in black or white, whichever contrasts with the wedge; otherwise just outside the rim
+    at the wedge's middle. Low-chroma style palettes (greys) are replaced by a distinct palette, so
+    that wedges and legend swatches can be matched by colour."""
 
     center: Pt
     r: float
@@ -222,24 +240,28 @@ class PieChart(Element):
 
     def compile(self, ctx: Ctx) -> DrawList:
         dl = DrawList()
+        colors = pie_palette(ctx.style.palette)
         angle = self.start
         for k, (name, pct) in enumerate(zip(self.labels, self.percents(), strict=True)):
             sweep = 3.6 * pct
-            wedge = Sector(self.center, self.r, angle, angle + sweep, cls="pie wedge", fill=k, color=self.color,
+            color = colors[k % len(colors)]
+            wedge = Sector(self.center, self.r, angle, angle + sweep, cls="pie wedge", fill=color, color=self.color,
                            weight=self.weight, tag=f"wedge:{name}", role=self.role, label_role=self.label_role)  # fmt: skip
             wdl = wedge.compile(ctx)
             mid = angle + sweep / 2
             ptxt = f"{format_number(round(pct, 1), 1)}%"
             if self.show in ("name", "both"):
                 text = f"{name} {ptxt}" if self.show == "both" else name
-                p = polar(self.center, self.r, mid)
-                cands = [(p, polar((0, 0), 1, mid + d)) for d in (0, 10, -10, 25, -25)]
-                wdl.labels.append(self._label(ctx, text, p, candidates=cands, gap=5.0, priority=1))
-            if self.show in ("percent", "legend") and sweep > 25:
-                cands = [(polar(self.center, self.r * f, mid), None) for f in (0.62, 0.5, 0.75)]
-                wdl.labels.append(
-                    self._label(ctx, ptxt, cands[0][0], candidates=cands, gap=0, priority=1, on_fill=True)
-                )
+                wdl.labels.append(self._outside(ctx, text, mid))
+            if self.show in ("percent", "legend"):
+                inside = self._inside_spots(ctx, ptxt, angle, sweep)
+                if inside:
+                    req = self._label(ctx, ptxt, inside[0], candidates=[(c, None) for c in inside], gap=0,
+                                      priority=1, on_fill=True, max_dist=0.0)  # fmt: skip
+                    req.color = self.text_color or contrast_text(color)
+                    wdl.labels.append(req)
+                else:
+                    wdl.labels.append(self._outside(ctx, ptxt, mid))
             dl.extend(wdl)
             angle += sweep
         if self.show == "legend":
@@ -248,7 +270,8 @@ class PieChart(Element):
             for k, name in enumerate(self.labels):
                 s = ctx.units(ctx.style.font_px * 0.7)
                 sq = [(x, y), (x + s, y), (x + s, y + s), (x, y + s)]
-                dl.fills.append(Fill(sq, ctx.style.palette[k % len(ctx.style.palette)]))
+                dl.fills.append(Fill(sq, colors[k % len(colors)]))
+                dl.strokes.append(Stroke(sq, ctx.style.color(self.color), 1.0, closed=True, junctions=False))
                 dl.labels.append(
                     self._label(
                         ctx, name, (x + s * 1.5, y + s / 2), mode="fixed", align=(0.0, 0.5), priority=3
@@ -259,6 +282,43 @@ class PieChart(Element):
             dl.labels.append(self._label(ctx, self.title, (self.center[0], self.center[1] - self.r - ctx.units(30.0)),
                                          mode="fixed", align=(0.5, 1.0), priority=4, size_scale=1.1))  # fmt: skip
         return dl
+
+    def _outside(self, ctx: Ctx, text: str, mid: float) -> LabelRequest:
+        p = polar(self.center, self.r, mid)
+        cands = [(p, polar((0, 0), 1, mid + d)) for d in (0, 10, -10, 25, -25)]
+        return self._label(ctx, text, p, candidates=cands, gap=5.0, priority=1)
+
+    def _inside_spots(self, ctx: Ctx, text: str, start: float, sweep: float) -> list[Pt]:
+        """Centres on the wedge's bisector where the text's whole box lies inside the wedge."""
+        m = text_mask(ctx.style.font, ctx.style.font_px, text)
+        hw, hh = ctx.units(m.width / 2 + 2) / 0.95, ctx.units(m.height / 2 + 2) / 0.95
+        mid = start + sweep / 2
+        out = []
+        for f in (0.62, 0.5, 0.72, 0.4, 0.8):
+            c = polar(self.center, self.r * f, mid)
+            corners = [(c[0] + dx, c[1] + dy) for dx in (-hw, hw) for dy in (-hh, hh)]
+            if all(_in_wedge(self.center, self.r, start, sweep, q) for q in corners):
+                out.append(c)
+        return out
+
+
+def _in_wedge(center: Pt, r: float, start: float, sweep: float, q: Pt) -> bool:
+    if dist(center, q) > r:
+        return False
+    return sweep >= 360.0 or (direction_deg(center, q) - start) % 360.0 <= sweep
+
+
+def pie_palette(palette: Sequence[RGB]) -> tuple[RGB, ...]:
+    """``palette``, or a distinct one when it is nearly grey (greys cannot be matched to a legend)."""
+    if max(max(c) - min(c) for c in palette) < 40:
+        return PALETTES["tab"]
+    return tuple(palette)
+
+
+def contrast_text(fill: RGB) -> RGB:
+    """Black or white, whichever reads better on ``fill`` (relative luminance threshold)."""
+    lum = 0.2126 * fill[0] + 0.7152 * fill[1] + 0.0722 * fill[2]
+    return (0, 0, 0) if lum >= 110 else (255, 255, 255)
 
 
 @dataclass
@@ -307,16 +367,42 @@ class Table(Element):
     header: bool = True
     pad_px: float = 8.0
 
+    def cell_font(self, ctx: Ctx, i: int) -> str:
+        """The font of row ``i``'s cells: the style's, bold for the header row."""
+        return bold_font(ctx.style.font) if self.header and i == 0 else ctx.style.font
+
+    def text_scale(self, ctx: Ctx, rows: Sequence[Sequence[str]]) -> float:
+        """The text size (multiple of the style's) at which the table fits its canvas: 1 unless the
+        table would be wider or taller than the canvas (its text keeps its pixel size while the
+        geometry may be scaled, e.g. inside an inset), then smaller, never below MIN_TABLE_SCALE."""
+        widths, height = self._measure(ctx, rows, 1.0)
+        need_w = sum(widths) + 2 * self.pad_px * len(widths)
+        need_h = (height + 2 * self.pad_px) * len(rows)
+        room = 0.94 * ctx.side * ctx.unit_px  # the canvas in pixels, less the render's margins
+        return max(MIN_TABLE_SCALE, min(1.0, room / max(need_w, 1.0), room / max(need_h, 1.0)))
+
+    def _measure(self, ctx: Ctx, rows: Sequence[Sequence[str]], scale: float) -> tuple[list[int], int]:
+        """(column ink widths, row text height) in pixels, each cell measured in its own font."""
+        size = max(6, round(ctx.style.font_px * scale))
+        ncol = len(rows[0])
+        widths = [0] * ncol
+        height = 0
+        for i, row in enumerate(rows):
+            font = self.cell_font(ctx, i)
+            height = max(height, text_mask(font, size, "Hg").height)
+            for j, cell in enumerate(row):
+                if cell.strip():
+                    widths[j] = max(widths[j], text_mask(font, size, cell).width)
+        return widths, height
+
     def compile(self, ctx: Ctx) -> DrawList:
         ncol = max(len(r) for r in self.rows)
         rows = [list(r) + [""] * (ncol - len(r)) for r in self.rows]
-        font, size = ctx.style.font, ctx.style.font_px
-        widths = [
-            max((text_mask(font, size, c).width if c.strip() else 0) for c in col)
-            for col in zip(*rows, strict=True)
-        ]
-        col_w = [ctx.units(w + 2 * self.pad_px) for w in widths]
-        row_h = ctx.units(text_mask(font, size, "Hg").height + 2 * self.pad_px)
+        scale = self.text_scale(ctx, rows)
+        widths, text_h = self._measure(ctx, rows, scale)
+        pad = self.pad_px * scale
+        col_w = [ctx.units(w + 2 * pad) for w in widths]
+        row_h = ctx.units(text_h + 2 * pad)
         total_w, total_h = sum(col_w), row_h * len(rows)
         x0, y0 = self.center[0] - total_w / 2, self.center[1] - total_h / 2
         x1, y1 = x0 + total_w, y0 + total_h
@@ -341,10 +427,19 @@ class Table(Element):
                     c = ((xs[j] + xs[j + 1]) / 2, y0 + (i + 0.5) * row_h)
                     req = self._label(ctx, cell, c, mode="fixed", align=(0.5, 0.5), priority=3)
                     req.tag = f"cell:{i},{j}"
-                    if self.header and i == 0:
-                        req.font = ctx.style.font.split("-")[0] + "-bold"
+                    req.font = self.cell_font(ctx, i)
+                    req.size_scale = scale
                     dl.labels.append(req)
         return dl
+
+
+MIN_TABLE_SCALE = 0.6  # tables never shrink their text below this multiple of the style's size
+
+
+def bold_font(key: str) -> str:
+    """The bold face of font ``key``'s family ("serif-italic" -> "serif-bold")."""
+    bold = key.split("-")[0] + "-bold"
+    return bold if bold in FONTS else key
 
 
 __all__ = ["BarChart", "LineChart", "PieChart", "ScatterChart", "Table"]

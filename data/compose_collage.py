@@ -16,6 +16,9 @@ WORDS = ("area", "base", "height", "Fig. 1", "not to scale", "h", "r", "S", "x +
          "side", "y = 3", "A = 24", "n", "d = 5")  # fmt: skip
 
 
+INSET_TEXT = 0.75  # text size in insets (multiple of the style's): the inset's geometry is ~0.45x
+
+
 def _inside(pts: list[Pt], box: tuple[float, float, float, float]) -> bool:
     return all(box[0] <= x <= box[2] and box[1] <= y <= box[3] for x, y in pts)
 
@@ -33,17 +36,17 @@ def _inset(rng: random.Random, width: int, height: int) -> tuple[Scene, tuple[fl
     """A small chart/plot/table/graph/solid/pictogram in one quadrant; returns the region left free."""
     from svemath.data import compose_misc
 
-    # kinds with few labels: their text keeps its full size while the inset shrinks
-    # (tables keep their full pixel size, so they are no insets)
+    # kinds with few labels; their text is drawn at INSET_TEXT of its size (tables also fit their
+    # text to the inset, see charts.Table.text_scale)
     maker = rng.choice([compose_misc.bar_chart, compose_misc.pie_chart, compose_misc.graph, compose_misc.solid,
-                        compose_misc.pictogram_scene])  # fmt: skip
+                        compose_misc.pictogram_scene, compose_misc.table])  # fmt: skip
     inner = maker(rng, 384, 384).scene
     right, bottom = rng.random() < 0.5, rng.random() < 0.5
     scale = rng.uniform(0.42, 0.5) * min(width, height) / 384
     ox = width - 384 * scale if right else 0.0
     oy = height - 384 * scale if bottom else 0.0
     sc = Scene(width, height, rotation_limit=3.0)
-    sc.add(inner.as_group((ox, oy), scale))
+    sc.add(inner.as_group((ox, oy), scale, INSET_TEXT))
     # the geometry goes in the opposite half
     free = (0.0, 0.0, width, height)
     if rng.random() < 0.5:

@@ -139,6 +139,10 @@ class LabelRequest:
       first anchor.
     - ``"fixed"``: exactly at ``anchor`` with ``align`` = the box point (fractions of width, height)
       put on the anchor; dropped (reported) if it would overlap another label or leave the image.
+
+    A "near" or "point" label is never placed farther than ``max_dist`` (see below) from its anchor and
+    candidate points: a label far from what it names would make a wrong diagram. Without a free spot
+    within that bound it is tried once more at a smaller size, then left out (``Rendered.dropped``).
     """
 
     text: str
@@ -154,6 +158,9 @@ class LabelRequest:
     role: str = ""
     tag: str = ""
     on_fill: bool = False  # meant to sit on a filled region (e.g. a percentage inside a pie wedge)
+    # "near"/"point": farthest the label's box may be from the anchor or a candidate point beyond
+    # ``gap``, in logical units; None: 1.5 text heights (``svemath.data.layout.BOUND_SLACK``)
+    max_dist: float | None = None
 
 
 @dataclass

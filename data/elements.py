@@ -100,6 +100,13 @@ def ring_candidates(anchor: Pt, degs: Sequence[float]) -> list[tuple[Pt, Pt]]:
     return [(anchor, polar((0.0, 0.0), 1.0, d)) for d in degs]
 
 
+def side_gap(ctx: Ctx, el: Element) -> float:
+    """Gap (px) between a segment's centre line and a label beside it: clear of the stroke's half width
+    by more than the placer's ink margin (2 px), so that the outside candidates are not rejected as
+    touching the line (which would push length labels inside the figure)."""
+    return max(4.0, ctx.width(el) / 2 + 3.5)
+
+
 def side_label_candidates(a: Pt, b: Pt, away: Pt | None) -> list[tuple[Pt, Pt]]:
     """Label candidates beside segment ab: near its middle, on the side away from ``away`` first."""
     u = unit(a, b)

@@ -130,7 +130,7 @@ def _glyph(key: str, size: int, ch: str) -> _Glyph:
     return _Glyph(canvas.crop(ink), ink[0] - pad + x0, ink[1] - pad + y0, advance)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=32768)
 def text_mask(key: str, size: int, text: str) -> TextMask:
     """Render ``text`` (one line) with font ``key`` at ``size`` px; falls back to DejaVu Sans for
     characters the font lacks. Text without ink (empty, blank) is an error: it cannot be annotated."""

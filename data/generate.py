@@ -7,9 +7,10 @@ seed, index))``: every sample has its own RNG, so the output is byte-identical w
 Workers (a multiprocessing pool over index chunks) write their PNGs straight into the temporary folder
 and send back only the JSON line and a few counters; the parent writes ``data.jsonl`` in index order.
 
-Options for suites (``--image-size``, ``--option key=value``): the generator installs a
-:class:`GenerationOptions` in every worker before any sample is made; a suite reads it with
-:func:`current_options` (or the shortcut :func:`option_image_size`) inside ``make``::
+Options for suites (``--image-size``, ``--option key=value``, and the run's ``--seed``): the generator
+installs a :class:`GenerationOptions` in every worker before any sample is made; a suite reads it with
+:func:`current_options` (or the shortcuts :func:`option_image_size` and :func:`current_seed`) inside
+``make``::
 
     from svemath.data.generate import option_image_size
 
@@ -63,6 +64,7 @@ class GenerationOptions:
 
     image_size: int | None = None  # side of the square canvas in pixels; None: the suite's default
     extra: Mapping[str, Any] = field(default_factory=dict)  # free-form ``--option key=value`` pairs
+    seed: int | None = None  # the run's ``--seed`` (None outside a generation; read via current_seed)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.extra.get(key, default)
@@ -82,6 +84,14 @@ def current_options() -> GenerationOptions:
 def option_image_size(default: int) -> int:
     """The requested image size, or ``default`` (the suite's own) when none was requested."""
     return current_options().image_size or default
+
+
+def current_seed() -> int:
+    """The ``--seed`` of the generation in progress (0 outside one). Per-sample randomness comes from
+    the ``rng`` given to ``make``; this is for state shared by several samples, e.g. the seed question
+    of a group of variants, which must still change with the run's seed."""
+    seed = current_options().seed
+    return 0 if seed is None else seed
 
 
 @contextlib.contextmanager
@@ -243,7 +253,7 @@ def generate_dataset(
     out = Path(out)
     if out.exists() and not overwrite:
         raise ConfigError(f"{out} already exists (pass --overwrite to replace it)")
-    opts = GenerationOptions(image_size=image_size, extra=dict(options or {}))
+    opts = GenerationOptions(image_size=image_size, extra=dict(options or {}), seed=seed)
     workers = min(workers, n)
     counts: dict[str, Counter] = {k: Counter() for k in ("answer_type", "family", "level", "size")}
     shape_classes: Counter = Counter()

@@ -19,7 +19,7 @@ from svemath.data.drawlist import (
     lerp,
     polar,
 )
-from svemath.data.elements import Ctx, Element, as_xy, ring_candidates, side_label_candidates
+from svemath.data.elements import Ctx, Element, as_xy, ring_candidates, side_gap, side_label_candidates
 from svemath.data.polygons import classify_polygon, rotate
 
 
@@ -83,7 +83,8 @@ class Segment(Element):
         dl.shapes.append(ShapeBox("segment", [self.a, self.b], pad=stroke.width / 2, tag=self.tag))
         if self.label:
             cands = side_label_candidates(self.a, self.b, self.label_away)
-            dl.labels.append(self._label(ctx, self.label, lerp(self.a, self.b, 0.5), candidates=cands))
+            mid = lerp(self.a, self.b, 0.5)
+            dl.labels.append(self._label(ctx, self.label, mid, candidates=cands, gap=side_gap(ctx, self)))
         return dl
 
 
@@ -164,7 +165,9 @@ class Polygon(Element):
             if text:
                 a, b = self.vertices[i % n], self.vertices[(i + 1) % n]
                 cands = side_label_candidates(a, b, c)
-                dl.labels.append(self._label(ctx, text, lerp(a, b, 0.5), candidates=cands))
+                dl.labels.append(
+                    self._label(ctx, text, lerp(a, b, 0.5), candidates=cands, gap=side_gap(ctx, self))
+                )
         return dl
 
 

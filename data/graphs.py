@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from svemath.data.drawlist import DrawList, Fill, Pt, ShapeBox, Stroke, arc_points, dist, polar, unit
+from svemath.data.elements import side_gap
 from svemath.data.plots import format_number
 from svemath.data.scene import Ctx, Element, as_xy, side_label_candidates
 
@@ -66,7 +67,12 @@ class Graph(Element):
                 centre = ((pu[0] + pv[0]) / 2, (pu[1] + pv[1]) / 2)
                 cands = side_label_candidates(a, b, self._centroid())
                 req = self._label(
-                    ctx, format_number(float(e[2])), centre, candidates=cands, gap=3.0, priority=1
+                    ctx,
+                    format_number(float(e[2])),
+                    centre,
+                    candidates=cands,
+                    gap=side_gap(ctx, self),
+                    priority=1,
                 )
                 req.tag = f"weight:{u}-{v}"
                 dl.labels.append(req)

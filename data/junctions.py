@@ -183,7 +183,16 @@ class StrokeSet:
     """The strokes of one image prepared once for junctions and for point-label directions."""
 
     def __init__(self, strokes: list[Stroke]) -> None:
-        self.polys = [p for p in (_Poly(s) for s in strokes if len(s.points) >= 2) if p.m >= 2]
+        self._strokes = strokes
+        self._polys: list[_Poly] | None = None
+
+    @property
+    def polys(self) -> list[_Poly]:
+        """The prepared strokes (built on first use: a render without point labels or junction
+        annotations never needs them)."""
+        if self._polys is None:
+            self._polys = [p for p in (_Poly(s) for s in self._strokes if len(s.points) >= 2) if p.m >= 2]
+        return self._polys
 
     def junctions(
         self, width: float, height: float, merge_px: float = 1.5, angle_tol: float = 4.0

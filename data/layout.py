@@ -8,6 +8,12 @@ box covers no stroke ink (read from the boundary raster through an integral imag
 one covering the least ink. ``"fixed"`` labels (tick labels, table cells, titles) have one position;
 a label with no feasible position is dropped and reported, never drawn overlapping another.
 Labels are placed in priority order (fixed > point names > angle values > others).
+
+Distance bound: a "near" or "point" label's box must lie within ``gap + max_dist`` px (``max_dist``
+from the request, default :data:`BOUND_SLACK` text heights) of its anchor or of one of its candidate
+points. A label
+far from what it names makes a wrong diagram (an angle value beside the wrong vertex), so without a
+spot within the bound the label is not placed (the renderer then retries it smaller, then drops it).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from svemath.data.drawlist import RGB, Pt
 from svemath.data.fonts import TextMask
 
 RING = tuple(range(0, 360, 30))
+BOUND_SLACK = 1.5  # the default distance bound beyond the gap, in label heights
 
 
 @dataclass
@@ -40,6 +47,7 @@ class ImageLabel:
     tag: str
     branches: list[float]  # directions of lines at the anchor ("point" mode)
     on_fill: bool = False  # filled regions do not count against its positions
+    max_dist: float | None = None  # distance bound beyond the gap in px; None: BOUND_SLACK heights
 
 
 @dataclass
@@ -152,10 +160,29 @@ class Placer:
             for d in ring:
                 yield self.box_at(center, _unit_deg(d), lab.gap + extra, w, h)
 
+    @staticmethod
+    def bound(lab: ImageLabel) -> float:
+        """The farthest (px) a "near"/"point" label's box may be from its anchor or candidate points."""
+        return lab.gap + (lab.max_dist if lab.max_dist is not None else BOUND_SLACK * lab.mask.height)
+
+    @staticmethod
+    def box_distance(box: tuple[int, int, int, int], p: Pt) -> float:
+        dx = max(box[0] - p[0], 0.0, p[0] - box[2])
+        dy = max(box[1] - p[1], 0.0, p[1] - box[3])
+        return math.hypot(dx, dy)
+
+    def within_bound(self, lab: ImageLabel, box: tuple[int, int, int, int], bound: float) -> bool:
+        if self.box_distance(box, lab.anchor) <= bound:
+            return True
+        return any(self.box_distance(box, c) <= bound for c, _ in lab.candidates)
+
     def place(self, lab: ImageLabel) -> PlacedText | None:
         best, best_ink = None, None
+        bound = self.bound(lab) if lab.mode != "fixed" else math.inf
         for box in self.candidates(lab):
             if not self.feasible(box):
+                continue
+            if lab.mode != "fixed" and not self.within_bound(lab, box, bound):
                 continue
             if lab.mode == "fixed":
                 best = box

@@ -19,13 +19,15 @@ from svemath.data.drawlist import (
     sweep_between,
     unit,
 )
-from svemath.data.elements import Ctx, Element, as_xy, ring_candidates, side_label_candidates
+from svemath.data.elements import Ctx, Element, as_xy, ring_candidates, side_gap, side_label_candidates
 
 
 @dataclass
 class AngleMark(Element):
     """The angle p1-vertex-p2 marked with ``arcs`` arcs (the short way unless ``reflex``) and an
-    optional value label (e.g. "47°") on the bisector outside the arcs. ``radius`` 0 = automatic."""
+    optional value label (e.g. "47°") on the bisector outside the arcs, never farther than about half a
+    text height from the bisector candidates. ``radius`` 0 = automatic; ``label_on_fill``: filled
+    regions (a shaded polygon, a sector) do not push the value away."""
 
     vertex: Pt
     p1: Pt
@@ -34,6 +36,7 @@ class AngleMark(Element):
     radius: float = 0.0
     arcs: int = 1
     reflex: bool = False
+    label_on_fill: bool = False  # the value may sit on filled regions (e.g. inside a shaded polygon)
 
     def __post_init__(self) -> None:
         self.vertex, self.p1, self.p2 = as_xy(self.vertex), as_xy(self.p1), as_xy(self.p2)
@@ -70,7 +73,20 @@ class AngleMark(Element):
                 for dd in (0.0, 0.15, -0.15, 0.3, -0.3):
                     a = mid + dd * abs(sweep)
                     cands.append((polar(self.vertex, r_out * (1 + extra), a), polar((0, 0), 1, a)))
-            dl.labels.append(self._label(ctx, self.label, cands[0][0], candidates=cands, gap=3.0, priority=1))
+            # within about half a text height of the bisector candidates: an angle value drifting
+            # away from its arc could be read as another vertex's angle
+            dl.labels.append(
+                self._label(
+                    ctx,
+                    self.label,
+                    cands[0][0],
+                    candidates=cands,
+                    gap=3.0,
+                    priority=1,
+                    max_dist=ctx.units(0.6 * ctx.style.font_px),
+                    on_fill=self.label_on_fill,
+                )
+            )
         return dl
 
 
@@ -217,7 +233,9 @@ class SideLabel(Element):
     def compile(self, ctx: Ctx) -> DrawList:
         dl = DrawList()
         cands = side_label_candidates(self.a, self.b, self.away)
-        dl.labels.append(self._label(ctx, self.text, lerp(self.a, self.b, 0.5), candidates=cands))
+        dl.labels.append(
+            self._label(ctx, self.text, lerp(self.a, self.b, 0.5), candidates=cands, gap=side_gap(ctx, self))
+        )
         return dl
 
 

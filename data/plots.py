@@ -21,11 +21,13 @@ Tick labels are plain ASCII ("-2", "0.5"); the default tick step is 1, 2 or 5 ti
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from svemath.data.drawlist import DrawList, LabelRequest, Pt, ShapeBox, Stroke, direction_deg, polar
+from svemath.data.drawlist import DrawList, LabelRequest, Pt, ShapeBox, Stroke, direction_deg, dist, polar
+from svemath.data.fonts import text_mask
 from svemath.data.scene import Ctx, Curve, Element, Point, Segment
 
 
@@ -69,7 +71,8 @@ class Axes(Element):
     xlabel: str = "x"
     ylabel: str = "y"
     origin_label: str = "O"
-    tick_format: Callable[[float], str] = format_number
+    tick_format: Callable[[float], str] = format_number  # "" (or blank) leaves that tick unlabelled
+    label_every: int | None = None  # label every k-th unit of the tick step; None: 1 unless crowded
 
     # --- data -> logical coordinates ---
     def x_px(self, x: float) -> float:
@@ -130,6 +133,124 @@ class Axes(Element):
     def _fixed(self, ctx: Ctx, anchor: Pt, text: str, align: tuple[float, float]) -> LabelRequest:
         return self._label(ctx, text, anchor, mode="fixed", align=align, priority=3)
 
+    def labelled_ticks(self, ctx: Ctx, values: Sequence[float], axis: str) -> list[float]:
+        """The ticks of ``axis`` ("x" or "y") that get a label: every ``label_every``-th unit of the tick
+        step (counted from 0, so -4, -2, 2, 4 with k = 2); with ``label_every=None`` the smallest k of
+        (1, 2, 5, 10) at which neighbouring labels do not touch at the style's font size."""
+        vals = [v for v in values if self.tick_format(v).strip()]
+        if len(vals) < 2:
+            return vals
+        steps = [b - a for a, b in itertools.pairwise(sorted(values))]
+        step = min(steps) if steps else 0.0
+        uniform = step > 0 and all(abs(d - step) < 1e-6 * max(1.0, abs(step)) for d in steps)
+
+        def keep(k: int) -> list[float]:
+            if k == 1:
+                return vals
+            if uniform:
+                return [v for v in vals if round(v / step) % k == 0]
+            return vals[::k]
+
+        if self.label_every is not None:
+            return keep(max(1, self.label_every))
+        scale = ctx.unit_px * FIT_SAFETY
+        spacing = max(TICK_CLEARANCE_PX, NEIGHBOUR_GAP_EM * ctx.style.font_px)  # readable, not just apart
+        for k in (1, 2, 5, 10):
+            kept = keep(k)
+            pos = [self.x_px(v) if axis == "x" else self.y_px(v) for v in kept]
+            sizes = [_label_px(ctx, self.tick_format(v))[0 if axis == "x" else 1] for v in kept]
+            order = sorted(range(len(kept)), key=lambda i: pos[i])
+            if all(
+                abs(pos[j] - pos[i]) * scale >= (sizes[i] + sizes[j]) / 2 + spacing
+                for i, j in itertools.pairwise(order)
+            ):
+                return kept
+        return keep(10)
+
+    def tick_label_layout(self, ctx: Ctx) -> list[TickLabel]:
+        """The tick (and origin) labels with their positions, nudged apart where the x and y labels
+        would collide (near the origin of crossing axes, at the corner of box axes): a label slides
+        away from the other axis by at most half its size, so its tick stays within its extent; a y
+        label (or the origin name) that still collides is left out (never dropped at render time)."""
+        width = ctx.width(self)
+        tick = ctx.units(max(4.0, 3 * width))
+        gap = ctx.units(3.0)
+        yax, xax = self._axis_pos()
+        xt, yt = self.ticks()
+        cross = self.frame == "cross"
+        skip_zero = cross and bool(self.origin_label)
+        xs, ys = [], []
+        if self.tick_labels:
+            for v in self.labelled_ticks(ctx, xt, "x"):
+                px = self.x_px(v)
+                if (skip_zero and abs(v) < 1e-12) or (cross and abs(px - yax) < 1e-6):
+                    continue
+                away = (1.0 if px >= yax else -1.0, 0.0)
+                xs.append(
+                    TickLabel.make(ctx, self.tick_format(v), (px, xax + tick + gap), (0.5, 0.0), away, "x")
+                )
+            for v in self.labelled_ticks(ctx, yt, "y"):
+                py = self.y_px(v)
+                if (skip_zero and abs(v) < 1e-12) or (cross and abs(py - xax) < 1e-6):
+                    continue
+                away = (0.0, -1.0 if py <= xax else 1.0)
+                ys.append(
+                    TickLabel.make(ctx, self.tick_format(v), (yax - tick - gap, py), (1.0, 0.5), away, "y")
+                )
+        if (
+            self.frame == "box"
+        ):  # the corner value is written once (under the x axis) when both axes start with it
+            ys = [y for y in ys if not any(
+                x.text == y.text and abs(x.anchor[0] - yax) < 1e-6 and abs(y.anchor[1] - xax) < 1e-6 for x in xs
+            )]  # fmt: skip
+        origin = []
+        if (
+            cross
+            and self.origin_label
+            and self.xlim[0] <= 0 <= self.xlim[1]
+            and self.ylim[0] <= 0 <= self.ylim[1]
+        ):
+            origin.append(
+                TickLabel.make(ctx, self.origin_label, (yax - gap, xax + gap), (1.0, 0.0), (0.0, 0.0), "o")
+            )
+        clear = ctx.units(TICK_CLEARANCE_PX) + ctx.units(1.0)
+        # the origin name first, then labels outward from the axes' crossing, so that crowding pushes
+        # labels away from the origin
+        xs.sort(key=lambda lab: abs(lab.anchor[0] - yax))
+        ys.sort(key=lambda lab: abs(lab.anchor[1] - xax))
+        placed: list[TickLabel] = []
+        for lab in origin + xs + ys:
+            if self._fit_label(lab, placed, clear):
+                placed.append(lab)
+        return placed
+
+    @staticmethod
+    def _fit_label(lab: TickLabel, placed: list[TickLabel], clear: float) -> bool:
+        """Slide ``lab`` (and, for a y label, the x labels it hits) until it is clear of ``placed``."""
+        hits = [p for p in placed if lab.hits(p, clear)]
+        if not hits:
+            return True
+        moved: list[tuple[TickLabel, float]] = []
+        for frac in (0.5, 1.0):
+            lab.slide = frac
+            if not any(lab.hits(p, clear) for p in placed):
+                return True
+            if lab.axis != "y":
+                continue
+            for p in hits:
+                if p.axis == "x" and p.slide < frac:
+                    before, p.slide = p.slide, frac
+                    if any(p.hits(q, clear) for q in placed if q is not p):
+                        p.slide = before
+                    else:
+                        moved.append((p, before))
+            if not any(lab.hits(p, clear) for p in placed):
+                return True
+        for p, before in reversed(moved):  # left out: the x labels go back
+            p.slide = before
+        lab.slide = 0.0
+        return False
+
     def compile(self, ctx: Ctx) -> DrawList:
         dl = DrawList()
         x0, y0, x1, y1 = self.box
@@ -153,47 +274,14 @@ class Axes(Element):
         dl.strokes += [xline, yline]
         dl.shapes.append(ShapeBox("axes", [(x0, y0 - ext), (x1 + ext, y1)], pad=width / 2, tag=self.tag))
         gap = ctx.units(3.0)
-        skip_zero = self.frame == "cross" and bool(self.origin_label)
         for v in xt:
             px = self.x_px(v)
             dl.strokes.append(Stroke([(px, xax), (px, xax + tick)], ink, width))
-            if (
-                self.tick_labels
-                and not (skip_zero and abs(v) < 1e-12)
-                and not (self.frame == "cross" and abs(px - yax) < 1e-6)
-            ):
-                dl.labels.append(self._fixed(ctx, (px, xax + tick + gap), self.tick_format(v), (0.5, 0.0)))
-        # box frame: the corner value is written once (under the x axis) when both axes start with it
-        corner_twice = (
-            self.frame == "box" and bool(xt) and bool(yt) and self.tick_format(xt[0]) == self.tick_format(yt[0])
-            and abs(self.x_px(xt[0]) - x0) < 1e-6 and abs(self.y_px(yt[0]) - y1) < 1e-6
-        )  # fmt: skip
-        for k, v in enumerate(yt):
+        for v in yt:
             py = self.y_px(v)
             dl.strokes.append(Stroke([(yax, py), (yax - tick, py)], ink, width))
-            if (
-                self.tick_labels
-                and not (skip_zero and abs(v) < 1e-12)
-                and not (self.frame == "cross" and abs(py - xax) < 1e-6)
-                and not (corner_twice and k == 0)
-            ):
-                # box frame: the label of a tick at the bottom corner sits just above it (clear of the
-                # x tick labels below the corner)
-                at_corner = (
-                    self.frame == "box"
-                    and abs(py - y1) < 1e-6
-                    and bool(xt)
-                    and abs(self.x_px(xt[0]) - x0) < 1e-6
-                )
-                align = (1.0, 0.9) if at_corner else (1.0, 0.5)
-                dl.labels.append(self._fixed(ctx, (yax - tick - gap, py), self.tick_format(v), align))
-        if (
-            self.frame == "cross"
-            and self.origin_label
-            and self.xlim[0] <= 0 <= self.xlim[1]
-            and self.ylim[0] <= 0 <= self.ylim[1]
-        ):
-            dl.labels.append(self._fixed(ctx, (yax - gap, xax + gap), self.origin_label, (1.0, 0.0)))
+        for lab in self.tick_label_layout(ctx):
+            dl.labels.append(self._fixed(ctx, lab.position(), lab.text, lab.align))
         if self.xlabel:
             if self.frame == "cross":
                 anchor, align = (x1 + ext, xax - gap * 2), (1.0, 1.0)
@@ -205,6 +293,55 @@ class Axes(Element):
             align = (0.0, 0.0) if self.frame == "cross" else (0.0, 1.0)
             dl.labels.append(self._fixed(ctx, anchor, self.ylabel, align))
         return dl
+
+
+FIT_SAFETY = 0.88  # the render's fit often shrinks plots ~10% (room for outer labels); labels keep their size
+TICK_CLEARANCE_PX = 3.0  # the layout's clearance between labels (2 px) plus a pixel of rounding
+NEIGHBOUR_GAP_EM = 0.3  # space between neighbouring tick labels on one axis, in font sizes
+
+
+def _label_px(ctx: Ctx, text: str) -> tuple[int, int]:
+    m = text_mask(ctx.style.font, ctx.style.font_px, text)
+    return m.width, m.height
+
+
+@dataclass
+class TickLabel:
+    """A tick label's text and logical box: ``anchor`` carries the box point ``align``; the label may
+    slide along ``away`` by ``slide`` (0..1) times half its size (so its tick stays within its extent)."""
+
+    text: str
+    anchor: Pt
+    align: tuple[float, float]
+    w: float
+    h: float
+    away: Pt
+    axis: str  # "x", "y" or "o" (origin name)
+    slide: float = 0.0
+
+    @classmethod
+    def make(
+        cls, ctx: Ctx, text: str, anchor: Pt, align: tuple[float, float], away: Pt, axis: str
+    ) -> TickLabel:
+        w, h = _label_px(ctx, text)
+        k = 1.0 / (ctx.unit_px * FIT_SAFETY)
+        return cls(text, anchor, align, w * k, h * k, away, axis)
+
+    def position(self) -> Pt:
+        reach = (self.w / 2 - self.w * 0.1, self.h / 2 - self.h * 0.1)
+        return (
+            self.anchor[0] + self.away[0] * self.slide * reach[0],
+            self.anchor[1] + self.away[1] * self.slide * reach[1],
+        )
+
+    def box(self) -> tuple[float, float, float, float]:
+        x, y = self.position()
+        left, top = x - self.align[0] * self.w, y - self.align[1] * self.h
+        return (left, top, left + self.w, top + self.h)
+
+    def hits(self, other: TickLabel, clear: float) -> bool:
+        a, b = self.box(), other.box()
+        return a[0] < b[2] + clear and b[0] < a[2] + clear and a[1] < b[3] + clear and b[1] < a[3] + clear
 
 
 @dataclass
@@ -260,21 +397,35 @@ class FunctionCurve(Element):
                 ShapeBox("curve", [p for r in pieces for p in r], pad=ctx.width(self) / 2, tag=self.tag)
             )
         if self.label and pieces:
+            dl.labels.append(self._curve_label(ctx, pieces, color))
+        return dl
+
+    def _curve_label(self, ctx: Ctx, pieces: list[list[Pt]], color: tuple[int, int, int]) -> LabelRequest:
+        """The label beside the curve: first near ``label_x`` (default: the end of the longest piece),
+        then at points farther and farther along every piece, each on both sides of the curve and
+        diagonally (long labels find room beside steep or bending stretches)."""
+        if self.label_x is not None:
+            px = self.axes.x_px(self.label_x)
+            seq = min(pieces, key=lambda r: min(abs(p[0] - px) for p in r))
+            k = max(1, min(range(len(seq)), key=lambda i: abs(seq[i][0] - px)))
+        else:
             seq = max(pieces, key=len)
             k = len(seq) - 1
-            if self.label_x is not None:
-                px = self.axes.x_px(self.label_x)
-                seq = min(pieces, key=lambda r: min(abs(p[0] - px) for p in r))
-                k = max(1, min(range(len(seq)), key=lambda i: abs(seq[i][0] - px)))
-            tail = Curve([seq[k - 1], seq[k]], label=self.label, color=color, text_color=self.text_color,
-                         label_role=self.label_role, role=self.role, tag=self.tag)  # fmt: skip
-            req = tail.compile(ctx).labels[0]
-            for frac in (0.8, 0.6, 0.4, 0.2):  # fall back to places further along the curve
-                j = max(1, int(frac * (len(seq) - 1)))
-                d = direction_deg(seq[j - 1], seq[j])
-                req.candidates += [(seq[j], polar((0.0, 0.0), 1.0, d + off)) for off in (90.0, -90.0)]
-            dl.labels.append(req)
-        return dl
+        tail = Curve([seq[k - 1], seq[k]], label=self.label, color=color, text_color=self.text_color,
+                     label_role=self.label_role, role=self.role, tag=self.tag)  # fmt: skip
+        req = tail.compile(ctx).labels[0]
+        spots: list[tuple[float, Pt, float]] = []  # (distance from the preferred point, point, direction)
+        for run in pieces:
+            step = max(1, len(run) // 12)
+            for j in range(1, len(run), step):
+                d = direction_deg(run[j - 1], run[j])
+                spots.append((dist(run[j], seq[k]), run[j], d))
+        spots.sort(key=lambda sp: sp[0])
+        for _, q, d in spots[1:]:
+            req.candidates += [
+                (q, polar((0.0, 0.0), 1.0, d + off)) for off in (90.0, -90.0, 45.0, -45.0, 135.0, -135.0)
+            ]
+        return req
 
 
 def _clip_run(run: list[tuple[float, float]], lo: float, hi: float) -> list[list[tuple[float, float]]]:

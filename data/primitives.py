@@ -2,7 +2,8 @@
 
 Each sample is one composition (mostly dense collages of overlapping shapes, also geometry figures,
 function plots, charts, tables, graphs, solids and pictograms; see ``svemath.data.compose``) drawn in a
-random style, 384 x 384 (sometimes 448 x 320 or 320 x 448). The record holds the INTERFACES.md
+random style, 384 x 384 (sometimes 448 x 320 or 320 x 448; with ``--image-size S`` the same shapes
+scaled so that the longer side is S). The record holds the INTERFACES.md
 ``annotations`` (shapes, junctions, texts, ``"boundary": "@edge"`` with the edge map as the ``edge``
 extra image) and a short conversation: "Describe the shapes in this diagram." answered from the
 annotations (shape counts by class, then the labels in reading order). Deterministic per (index, rng).
@@ -14,6 +15,7 @@ import random
 from collections import Counter
 
 from svemath.data.compose import composers, plural
+from svemath.data.generate import current_options
 from svemath.data.render import Rendered, render
 from svemath.data.scene import SHAPE_CLASSES
 from svemath.data.schema import Sample, register_suite
@@ -47,6 +49,16 @@ def describe(rendered: Rendered) -> str:
     return out
 
 
+def image_dims(width: int, height: int) -> tuple[int, int]:
+    """Pixel size of an image whose composition is ``width`` x ``height`` logical units: the same,
+    or scaled so that its longer side is ``--image-size`` when one was requested."""
+    size = current_options().image_size
+    if size is None:
+        return width, height
+    k = size / max(width, height)
+    return max(1, round(width * k)), max(1, round(height * k))
+
+
 def pick_kind(rng: random.Random, column: int) -> str:
     """A composition kind drawn with the weights of ``composers()`` column 1 (primitives) or 2 (captions)."""
     table = composers()
@@ -61,7 +73,7 @@ def make(index: int, rng: random.Random) -> Sample:
     width, height = rng.choices(SIZES, weights=(8, 1, 1))[0]
     kind = pick_kind(rng, 1)
     comp = composers()[kind][0](rng, width, height)
-    rendered = render(comp.scene, sample_style(rng, width, height))
+    rendered = render(comp.scene, sample_style(rng, *image_dims(width, height)))
     record = {
         "conversations": [{"from": "human", "value": QUESTION}, {"from": "gpt", "value": describe(rendered)}],
         "annotations": rendered.annotations("@edge"),

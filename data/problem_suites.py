@@ -147,10 +147,9 @@ def annotations_of(rendered: Rendered, level: str) -> tuple[dict[str, Any] | Non
     """Record annotations and extra images for ``level`` = none | lite | full."""
     if level == "none":
         return None, {}
-    ann = rendered.annotations("@edge")
     if level == "full":
-        return ann, {"edge": rendered.boundary}
-    return {"shapes": ann["shapes"], "texts": ann["texts"]}, {}
+        return rendered.annotations("@edge"), {"edge": rendered.boundary}
+    return rendered.annotations(parts=("shapes", "texts")), {}  # junctions are never computed
 
 
 def problem_record(

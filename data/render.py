@@ -9,9 +9,13 @@ Pipeline (all deterministic; no global RNG):
    rays are clipped to the image border;
 3. draw paper texture, fills (with opacity/hatching), strokes (dashes, arrowheads) and dots, at
    ``style.supersample`` x then reduced (anti-aliasing); strokes and dots also go to the boundary map;
-4. compute junctions geometrically from the transformed strokes (``svemath.data.junctions``);
-5. place the text labels without overlap (``svemath.data.layout``) and paste them;
-6. image-only degradations (Gaussian noise, JPEG), which never move anything.
+4. place the text labels without overlap (``svemath.data.layout``) and paste them;
+5. image-only degradations (Gaussian noise, JPEG), which never move anything;
+6. junctions, computed geometrically from the transformed strokes (``svemath.data.junctions``) on
+   first use of ``Rendered.junctions`` (records that carry only shapes and texts skip them).
+
+:func:`dropped_labels` runs steps 1, 2 and 4 on the boundary map alone (no image): a cheap check of
+whether a style leaves every label a place.
 
 Annotation conventions (INTERFACES.md): continuous pixel coordinates of the output image, pixel
 (i, j) covering [i, i+1] x [j, j+1]. Shape boxes are the geometric extent grown by half the stroke
@@ -33,14 +37,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from svemath.data.draw import degrade, draw_geometry
-from svemath.data.drawlist import DrawList, Pt, Stroke
-from svemath.data.fonts import text_mask
+from svemath.data.drawlist import DrawList, LabelRequest, Pt, Stroke
+from svemath.data.fonts import TextMask, text_mask
 from svemath.data.junctions import Junction, StrokeSet
 from svemath.data.layout import ImageLabel, PlacedText, Placer
 from svemath.data.scene import Scene
@@ -67,6 +72,11 @@ class Similarity:
     def __call__(self, p: Pt) -> Pt:
         return (self.a * p[0] + self.b * p[1] + self.tx, -self.b * p[0] + self.a * p[1] + self.ty)
 
+    def map(self, pts: Sequence[Pt]) -> list[Pt]:
+        """Many points at once (the same arithmetic as calling the transform on each)."""
+        a, b, tx, ty = self.a, self.b, self.tx, self.ty
+        return [(a * x + b * y + tx, -b * x + a * y + ty) for x, y in pts]
+
     def vector(self, v: Pt) -> Pt:
         """A direction mapped and normalised."""
         x, y = self.a * v[0] + self.b * v[1], -self.b * v[0] + self.a * v[1]
@@ -90,28 +100,45 @@ class ShapeAnnotation:
     tag: str = ""
 
 
+ANNOTATION_PARTS = ("shapes", "junctions", "texts", "boundary")
+
+
 @dataclass
 class Rendered:
-    """The image, its boundary map and its annotations (image pixel coordinates)."""
+    """The image, its boundary map and its annotations (image pixel coordinates).
+
+    ``junctions`` are computed on first use (from the mapped strokes kept in ``strokes``): suites whose
+    records carry only shapes and texts never pay for them."""
 
     image: Image.Image
     boundary: Image.Image
     shapes: list[ShapeAnnotation]
-    junctions: list[Junction]
     texts: list[PlacedText]
     dropped: list[str] = field(default_factory=list)  # labels that found no free place
     transform: Similarity = field(default_factory=Similarity)
+    strokes: StrokeSet | None = field(default=None, repr=False)
 
-    def annotations(self, boundary: str = "@edge") -> dict[str, Any]:
-        """The INTERFACES.md annotation dict (``boundary`` is the edge image's reference)."""
-        return {
-            "shapes": [{"cls": s.cls, "box": [round(v, 2) for v in s.box]} for s in self.shapes],
-            "junctions": [
+    @cached_property
+    def junctions(self) -> list[Junction]:
+        if self.strokes is None:
+            return []
+        return self.strokes.junctions(self.image.width, self.image.height)
+
+    def annotations(self, boundary: str = "@edge", parts: Sequence[str] = ANNOTATION_PARTS) -> dict[str, Any]:
+        """The INTERFACES.md annotation dict (``boundary`` is the edge image's reference); ``parts``
+        selects keys (e.g. ``("shapes", "texts")`` for lite records: junctions are then not computed)."""
+        out: dict[str, Any] = {}
+        if "shapes" in parts:
+            out["shapes"] = [{"cls": s.cls, "box": [round(v, 2) for v in s.box]} for s in self.shapes]
+        if "junctions" in parts:
+            out["junctions"] = [
                 {"xy": [round(j.xy[0], 2), round(j.xy[1], 2)], "angles": j.angles} for j in self.junctions
-            ],
-            "texts": [{"box": list(t.box), "text": t.text} for t in self.texts],
-            "boundary": boundary,
-        }
+            ]
+        if "texts" in parts:
+            out["texts"] = [{"box": list(t.box), "text": t.text} for t in self.texts]
+        if "boundary" in parts:
+            out["boundary"] = boundary
+        return out
 
     def text_box(self, text: str) -> tuple[int, int, int, int] | None:
         """The box of the first drawn label with this string (None if not drawn)."""
@@ -141,8 +168,9 @@ def fit_transform(
 ) -> Similarity:
     """Logical canvas -> image, with the style's rotation/scale/shift, kept inside the margins.
 
-    ``fixed_boxes``: (logical anchor, left, top, right, bottom) pixel extents of fixed labels around
-    their anchors; they must fit in the image too (their size does not scale with the geometry)."""
+    ``fixed_boxes``: (logical anchor, left, top, right, bottom) pixel extents of labels around their
+    anchors (see :func:`label_extents`); they must fit in the image too (their size does not scale with
+    the geometry)."""
     w, h = style.width, style.height
     s0 = min(w / scene.width, h / scene.height)
     base = Similarity(s0, 0.0, w / 2 - s0 * scene.width / 2, h / 2 - s0 * scene.height / 2)
@@ -160,13 +188,17 @@ def fit_transform(
     if not pts and not fixed_boxes:
         return t
     pad = style.margin + style.line_width + max((d.radius for d in dl.dots), default=0.0)
+    xy = np.asarray(pts, dtype=np.float64).reshape(-1, 2)
+    anchors = np.asarray([a for a, *_ in fixed_boxes], dtype=np.float64).reshape(-1, 2)
+    ext = np.asarray([e for _, *e in fixed_boxes], dtype=np.float64).reshape(-1, 4) + 2.0
+    lo = np.concatenate([np.full((len(xy), 2), pad), ext[:, :2]])  # room left/above each point
+    hi = np.concatenate([np.full((len(xy), 2), pad), ext[:, 2:]])  # room right/below
+    allp = np.concatenate([xy, anchors])
     for _ in range(6):
-        mapped = [t(p) for p in pts]
-        lo_x = [p[0] - pad for p in mapped] + [t(a)[0] - left - 2 for a, left, _, _, _ in fixed_boxes]
-        hi_x = [p[0] + pad for p in mapped] + [t(a)[0] + right + 2 for a, _, _, right, _ in fixed_boxes]
-        lo_y = [p[1] - pad for p in mapped] + [t(a)[1] - top - 2 for a, _, top, _, _ in fixed_boxes]
-        hi_y = [p[1] + pad for p in mapped] + [t(a)[1] + bottom + 2 for a, _, _, _, bottom in fixed_boxes]
-        x0, x1, y0, y1 = min(lo_x), max(hi_x), min(lo_y), max(hi_y)
+        mx = t.a * allp[:, 0] + t.b * allp[:, 1] + t.tx
+        my = -t.b * allp[:, 0] + t.a * allp[:, 1] + t.ty
+        x0, x1 = float((mx - lo[:, 0]).min()), float((mx + hi[:, 0]).max())
+        y0, y1 = float((my - lo[:, 1]).min()), float((my + hi[:, 1]).max())
         f = min(1.0, w / max(x1 - x0, 1e-6), h / max(y1 - y0, 1e-6))
         if f >= 0.999:
             break
@@ -175,6 +207,25 @@ def fit_transform(
     dx = max(0.0, -x0) - max(0.0, x1 - w)
     dy = max(0.0, -y0) - max(0.0, y1 - h)
     return Similarity(t.a, t.b, t.tx + dx, t.ty + dy)
+
+
+def label_extents(req: LabelRequest, mask: TextMask) -> tuple[Pt, float, float, float, float] | None:
+    """(logical anchor, left, top, right, bottom) pixel extents of the label's box around the anchor:
+    exact for "fixed" labels, the preferred (first) candidate's box for "near"/"point" labels that
+    have one (so the fit leaves room for labels outside the figure, e.g. point names at the border),
+    None otherwise."""
+    w, h = mask.width, mask.height
+    if req.mode == "fixed":
+        ax, ay = req.align
+        return (req.anchor, ax * w, ay * h, (1 - ax) * w, (1 - ay) * h)
+    if not req.candidates:
+        return None
+    c, u = req.candidates[0]
+    if u is None:
+        return (c, w / 2, h / 2, w / 2, h / 2)
+    off = req.gap + abs(u[0]) * w / 2 + abs(u[1]) * h / 2
+    cx, cy = u[0] * off, u[1] * off
+    return (c, w / 2 - cx, h / 2 - cy, w / 2 + cx, h / 2 + cy)
 
 
 def clip_infinite(a: Pt, b: Pt, kind: str, w: float, h: float, inset: float) -> list[Pt] | None:
@@ -199,7 +250,7 @@ def clip_infinite(a: Pt, b: Pt, kind: str, w: float, h: float, inset: float) -> 
 def _map_strokes(dl: DrawList, t: Similarity, style: Style) -> list[Stroke]:
     out = []
     for s in dl.strokes:
-        pts = [t(p) for p in s.points]
+        pts = t.map(s.points)
         if s.infinite:
             clipped = clip_infinite(pts[0], pts[1], s.infinite, style.width, style.height, 2.0 + s.width / 2)
             if clipped is None:
@@ -211,45 +262,30 @@ def _map_strokes(dl: DrawList, t: Similarity, style: Style) -> list[Stroke]:
     return out
 
 
-def render(scene: Scene, style: Style | None = None, hide_roles: Sequence[str] = ()) -> Rendered:
-    """Draw ``scene`` with ``style`` (default: ``Style.clean()``). Elements and labels whose role is in
-    ``hide_roles`` are left out. Pure function of its arguments."""
-    style = style or Style.clean()
-    dl = scene.compile(style, hide_roles)
-    masks = [
-        text_mask(req.font or style.font, max(6, round(style.font_px * req.size_scale)), req.text)
-        for req in dl.labels
+SHRINK = 0.85  # a "near"/"point" label with no free spot is tried once more at this size
+
+
+def _label_size(style: Style, scale: float) -> int:
+    return max(6, round(style.font_px * scale))
+
+
+def _label_masks(dl: DrawList, style: Style) -> list[TextMask]:
+    return [
+        text_mask(req.font or style.font, _label_size(style, req.size_scale), req.text) for req in dl.labels
     ]
-    fixed = [
-        (req.anchor, req.align[0] * m.width, req.align[1] * m.height, (1 - req.align[0]) * m.width,
-         (1 - req.align[1]) * m.height)
-        for req, m in zip(dl.labels, masks, strict=True)
-        if req.mode == "fixed"
-    ]  # fmt: skip
-    t = fit_transform(dl, scene, style, fixed)
-    for f in dl.fills:
-        f.points = [t(p) for p in f.points]
-    for d in dl.dots:
-        d.center = t(d.center)
-    shape_pts = [[t(p) for p in sh.points] for sh in dl.shapes]
-    strokes = _map_strokes(dl, t, style)
-    img, edge_img, fill_img = draw_geometry(dl, strokes, style)
-    stroke_set = StrokeSet(strokes)
-    junctions = stroke_set.junctions(style.width, style.height)
-    # shapes
-    shapes = []
-    for sh, pts in zip(dl.shapes, shape_pts, strict=True):
-        if sh.stroke is not None:
-            pts = list(sh.stroke.points)
-        if not pts:
-            continue
-        x0 = max(0.0, min(p[0] for p in pts) - sh.pad)
-        y0 = max(0.0, min(p[1] for p in pts) - sh.pad)
-        x1 = min(float(style.width), max(p[0] for p in pts) + sh.pad)
-        y1 = min(float(style.height), max(p[1] for p in pts) + sh.pad)
-        if x1 > x0 and y1 > y0:
-            shapes.append(ShapeAnnotation(sh.cls, (x0, y0, x1, y1), sh.tag))
-    # labels
+
+
+def _place_labels(
+    dl: DrawList,
+    masks: list[TextMask],
+    t: Similarity,
+    stroke_set: StrokeSet,
+    edge_img: Image.Image,
+    fill_img: Image.Image | None,
+    style: Style,
+) -> tuple[list[PlacedText], list[str]]:
+    """Place the labels in priority order: (placed texts, dropped strings). A "near"/"point" label
+    without a free spot within its distance bound is tried once more at ``SHRINK`` times its size."""
     # labels avoid stroke ink, and filled regions unless they belong there
     placer = Placer(np.asarray(edge_img), None if fill_img is None else np.asarray(fill_img))
     order = sorted(range(len(dl.labels)), key=lambda i: -dl.labels[i].priority)
@@ -272,11 +308,69 @@ def render(scene: Scene, style: Style | None = None, hide_roles: Sequence[str] =
             req.tag,
             branches,
             req.on_fill,
+            req.max_dist * t.scale if req.max_dist is not None else None,
         )
         placed = placer.place(lab)
+        if placed is None and req.mode != "fixed":
+            small = _label_size(style, req.size_scale * SHRINK)
+            if small < _label_size(style, req.size_scale):
+                lab.mask = text_mask(req.font or style.font, small, req.text)
+                placed = placer.place(lab)
         if placed is None:
             dropped.append(req.text)
             continue
         texts.append(placed)
-        img.paste(placed.color, placed.box, placed.mask.mask)
-    return Rendered(degrade(img, style), edge_img, shapes, junctions, texts, dropped, t)
+    return texts, dropped
+
+
+def _prepare(
+    scene: Scene, style: Style, hide_roles: Sequence[str]
+) -> tuple[DrawList, list[TextMask], Similarity, list[Stroke]]:
+    dl = scene.compile(style, hide_roles)
+    masks = _label_masks(dl, style)
+    extents = [label_extents(req, m) for req, m in zip(dl.labels, masks, strict=True)]
+    t = fit_transform(dl, scene, style, [e for e in extents if e is not None])
+    for f in dl.fills:
+        f.points = t.map(f.points)
+    for d in dl.dots:
+        d.center = t(d.center)
+    for sh in dl.shapes:
+        if sh.stroke is None:
+            sh.points = t.map(sh.points)
+    strokes = _map_strokes(dl, t, style)
+    return dl, masks, t, strokes
+
+
+def dropped_labels(scene: Scene, style: Style, hide_roles: Sequence[str] = ()) -> list[str]:
+    """The labels that ``render(scene, style, hide_roles)`` would leave out, found without drawing the
+    image (only the boundary map and fill mask that label placement reads): a cheap check before
+    choosing a style."""
+    style = style or Style.clean()
+    dl, masks, t, strokes = _prepare(scene, style, hide_roles)
+    _, edge_img, fill_img = draw_geometry(dl, strokes, style, image=False)
+    return _place_labels(dl, masks, t, StrokeSet(strokes), edge_img, fill_img, style)[1]
+
+
+def render(scene: Scene, style: Style | None = None, hide_roles: Sequence[str] = ()) -> Rendered:
+    """Draw ``scene`` with ``style`` (default: ``Style.clean()``). Elements and labels whose role is in
+    ``hide_roles`` are left out. Pure function of its arguments."""
+    style = style or Style.clean()
+    dl, masks, t, strokes = _prepare(scene, style, hide_roles)
+    img, edge_img, fill_img = draw_geometry(dl, strokes, style)
+    stroke_set = StrokeSet(strokes)
+    # shapes
+    shapes = []
+    for sh in dl.shapes:
+        pts = list(sh.stroke.points) if sh.stroke is not None else sh.points
+        if not pts:
+            continue
+        x0 = max(0.0, min(p[0] for p in pts) - sh.pad)
+        y0 = max(0.0, min(p[1] for p in pts) - sh.pad)
+        x1 = min(float(style.width), max(p[0] for p in pts) + sh.pad)
+        y1 = min(float(style.height), max(p[1] for p in pts) + sh.pad)
+        if x1 > x0 and y1 > y0:
+            shapes.append(ShapeAnnotation(sh.cls, (x0, y0, x1, y1), sh.tag))
+    texts, dropped = _place_labels(dl, masks, t, stroke_set, edge_img, fill_img, style)
+    for placed in texts:
+        img.paste(placed.color, placed.box, placed.mask.mask)  # type: ignore[union-attr]
+    return Rendered(degrade(img, style), edge_img, shapes, texts, dropped, t, stroke_set)  # type: ignore[arg-type]

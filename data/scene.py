@@ -61,7 +61,7 @@ and redraw). ``angle_between(vertex, p, q)`` recomputes an angle from positions 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from svemath.data.drawlist import DrawList, Pt, direction_deg, sweep_between
@@ -88,22 +88,32 @@ SHAPE_CLASSES: tuple[str, ...] = (
 class Group(Element):
     """Child elements (in their own logical coordinates) scaled by ``scale`` and moved by ``offset``
     into this scene: ``p -> offset + scale * p``. ``side``: the children's logical canvas side (for
-    default mark sizes; 0 = this scene's side / scale). ``Scene.as_group`` builds one from a scene."""
+    default mark sizes; 0 = this scene's side / scale). ``text_scale``: the children's text size as a
+    multiple of the style's (text does not shrink with ``scale``; an inset chart keeps its labels
+    apart with, e.g., 0.75); children measure their text at that size too. ``Scene.as_group`` builds
+    one from a scene."""
 
     elements: list[Element]
     offset: Pt = (0.0, 0.0)
     scale: float = 1.0
     side: float = 0.0
+    text_scale: float = 1.0
 
     def compile(self, ctx: Ctx) -> DrawList:
+        style = ctx.style
+        if self.text_scale != 1.0:
+            style = replace(style, font_px=max(6, round(style.font_px * self.text_scale)))
         child = Ctx(
-            ctx.style, self.side or ctx.side / self.scale, ctx.unit_px * self.scale, ctx.hidden, ctx._stroke_i
+            style, self.side or ctx.side / self.scale, ctx.unit_px * self.scale, ctx.hidden, ctx._stroke_i
         )
         out = DrawList()
         for el in self.elements:
             if not (el.role and el.role in ctx.hidden):
                 out.extend(el.compile(child))
         ctx._stroke_i = child._stroke_i
+        if self.text_scale != 1.0:
+            for lab in out.labels:
+                lab.size_scale *= self.text_scale
         ox, oy, k = self.offset[0], self.offset[1], self.scale
 
         def m(p: Pt) -> Pt:
@@ -190,9 +200,9 @@ class Scene:
     def curve(self, points: Sequence[Pt], **kw: Any) -> Curve:
         return self.add(Curve(list(points), **kw))
 
-    def as_group(self, offset: Pt, scale: float) -> Group:
+    def as_group(self, offset: Pt, scale: float, text_scale: float = 1.0) -> Group:
         """This scene's elements as one element of another scene (e.g. an inset chart)."""
-        return Group(list(self.elements), as_xy(offset), scale, min(self.width, self.height))
+        return Group(list(self.elements), as_xy(offset), scale, min(self.width, self.height), text_scale)
 
     def compile(self, style: Style, hide_roles: Sequence[str] = ()) -> DrawList:
         """All elements' draw lists, minus elements (and labels) whose role is in ``hide_roles``."""

@@ -29,6 +29,7 @@ import math
 from dataclasses import dataclass, field
 
 from svemath.data.drawlist import DrawList, Pt, ShapeBox, Stroke, ellipse_points
+from svemath.data.elements import side_gap
 from svemath.data.scene import Ctx, Element, as_xy, side_label_candidates
 
 SOLID_KINDS = ("cube", "cuboid", "prism", "pyramid", "cylinder", "cone", "sphere")
@@ -135,12 +136,12 @@ class Solid(Element):
                 top, foot = self.project((0, c, z)), self.project((0, 0, z))
                 dl.strokes.append(Stroke([top, foot], ink, width * 0.8, "dashed"))
                 cands = side_label_candidates(foot, top, self.project((-a, 0, z)))
-                dl.labels.append(self._label(ctx, text, foot, candidates=cands, gap=3.0))
+                dl.labels.append(self._label(ctx, text, foot, candidates=cands, gap=side_gap(ctx, self)))
             elif key in named:
                 i, j, away = named[key]
                 p, q = pts2[i], pts2[j]
                 cands = side_label_candidates(p, q, self.project(away))
-                dl.labels.append(self._label(ctx, text, p, candidates=cands, gap=3.0))
+                dl.labels.append(self._label(ctx, text, p, candidates=cands, gap=side_gap(ctx, self)))
         return dl
 
     def _round(self, ctx: Ctx) -> DrawList:
@@ -192,14 +193,22 @@ class Solid(Element):
             end = (radius_from[0] + r, radius_from[1])
             add([radius_from, end], "dashed" if self.kind != "cylinder" else "solid", smooth=False)
             cands = side_label_candidates(radius_from, end, (radius_from[0], radius_from[1] + 10))
-            dl.labels.append(self._label(ctx, self.labels["r"], radius_from, candidates=cands, gap=3.0))
+            dl.labels.append(
+                self._label(ctx, self.labels["r"], radius_from, candidates=cands, gap=side_gap(ctx, self))
+            )
         if "c" in self.labels and height is not None:
             p, q = height
             away = (p[0] - 10, p[1]) if self.kind == "cylinder" else (p[0] + r, p[1])
             if self.kind == "cone":
                 away = (p[0] - r, p[1])
             dl.labels.append(
-                self._label(ctx, self.labels["c"], p, candidates=side_label_candidates(p, q, away), gap=3.0)
+                self._label(
+                    ctx,
+                    self.labels["c"],
+                    p,
+                    candidates=side_label_candidates(p, q, away),
+                    gap=side_gap(ctx, self),
+                )
             )
         dl.shapes.append(ShapeBox(self.kind, outline, pad=width / 2, tag=self.tag))
         return dl

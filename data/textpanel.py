@@ -2,8 +2,9 @@
 
 :func:`compose_with_text` renders a scene into the middle band of a square image and draws wrapped
 text lines above it (the question) and below it (the options), in the style's font and ink, at
-about 75% of its label size. The result carries the same annotations as a plain render: the diagram's
-shapes and texts moved into place, plus one text box per drawn line.
+about 75% of its label size. The result carries the same annotations as a plain render (shapes and
+texts; no junctions): the diagram's shapes and texts moved into place, plus one text box per drawn line.
+Every line fits the image width: words wider than a line (long formulas) are broken between characters.
 """
 
 from __future__ import annotations
@@ -21,19 +22,39 @@ PAD = 6
 MIN_FONT = 9
 
 
+def _break_word(word: str, font: Any, width: int) -> list[str]:
+    """A word wider than ``width`` split into pieces that fit (at least one character each)."""
+    pieces, cur = [], ""
+    for ch in word:
+        if cur and font.getlength(cur + ch) > width:
+            pieces.append(cur)
+            cur = ch
+        else:
+            cur += ch
+    return pieces + ([cur] if cur else [])
+
+
 def wrap(text: str, font_key: str, size: int, width: int) -> list[str]:
-    """Greedy word wrap of ``text`` (newlines kept) into lines at most ``width`` px wide."""
+    """Greedy word wrap of ``text`` (newlines kept) into lines at most ``width`` px wide (a word wider
+    than a line is broken between characters)."""
     font = load_font(font_key, size)
+    space = font.getlength(" ")
     lines: list[str] = []
     for para in text.split("\n"):
-        line = ""
+        line, line_w = "", 0.0
         for word in para.split():
-            trial = f"{line} {word}" if line else word
-            if line and font.getlength(trial) > width:
-                lines.append(line)
-                line = word
-            else:
-                line = trial
+            word_w = font.getlength(word)
+            parts = [word] if word_w <= width else _break_word(word, font, width)
+            for part in parts:
+                part_w = word_w if len(parts) == 1 else font.getlength(part)
+                # the basic layout adds advances, so a line's width is the sum of its words' and spaces'
+                if line and line_w + space + part_w > width:
+                    lines.append(line)
+                    line, line_w = part, part_w
+                elif line:
+                    line, line_w = f"{line} {part}", line_w + space + part_w
+                else:
+                    line, line_w = part, part_w
         if line:
             lines.append(line)
     return lines
@@ -73,7 +94,7 @@ def compose_with_text(
         )
     else:
         canvas.paste(out.image, (0, top_h))
-    ann = out.annotations()
+    ann = out.annotations(parts=("shapes", "texts"))
 
     def move(box: list[float]) -> list[float]:
         return [
@@ -86,15 +107,18 @@ def compose_with_text(
     shapes = [{"cls": s["cls"], "box": move(s["box"])} for s in ann["shapes"]]
     texts = [{"text": t["text"], "box": move(t["box"])} for t in ann["texts"]]
     ascent = load_font(font_key, size).getmetrics()[0]
-    for k, line in enumerate(top_lines + bottom_lines):
+    for i, line in enumerate(top_lines + bottom_lines):
         y = (
-            PAD // 2 + k * line_h
-            if k < len(top_lines)
-            else top_h + diagram_h + PAD // 2 + (k - len(top_lines)) * line_h
+            PAD // 2 + i * line_h
+            if i < len(top_lines)
+            else top_h + diagram_h + PAD // 2 + (i - len(top_lines)) * line_h
         )
-        tm = text_mask(font_key, size, line)
+        tm = text_mask.__wrapped__(font_key, size, line)  # one-off strings: kept out of the label cache
+        mask = tm.mask
+        if mask.width > w or mask.height > h:  # never expected after wrapping; crop rather than overflow
+            mask = mask.crop((0, 0, min(mask.width, w), min(mask.height, h)))
         x0, y0 = PAD + tm.dx, y + ascent + tm.dy
-        x0, y0 = max(0, min(x0, w - tm.width)), max(0, min(y0, h - tm.height))
-        canvas.paste(style.text_color, (x0, y0, x0 + tm.width, y0 + tm.height), tm.mask)
-        texts.append({"text": line, "box": [x0, y0, x0 + tm.width, y0 + tm.height]})
+        x0, y0 = max(0, min(x0, w - mask.width)), max(0, min(y0, h - mask.height))
+        canvas.paste(style.text_color, (x0, y0, x0 + mask.width, y0 + mask.height), mask)
+        texts.append({"text": line, "box": [x0, y0, x0 + mask.width, y0 + mask.height]})
     return canvas, {"shapes": shapes, "texts": texts}

@@ -1,12 +1,15 @@
 """``svemath bench generate --out FILE.json``: generation and forward-pass speed of the model.
 
-Measured in one run, on one randomly initialised model (``--preset``, default ``tiny``):
+Measured in one run, on randomly initialised models of one preset (``--preset``, default ``tiny``; real
+presets are built with their real shapes but random weights and a small tokenizer: nothing is
+downloaded):
 
 - tokens/s of batched generation (``--batch-size`` prompts at once, KV cache, left padding) against a
   one-by-one loop over the same prompts (target >= 5x); every prompt generates exactly ``--new-tokens``
   tokens (``min_new_tokens``), so both sides produce the same number of tokens;
-- forward time of the SVE model against the CLIP-only model (``geoglip=None``, same LLM and batch;
+- forward time of the SVE model against the CLIP-only model (``geoglip=None``, same LLM, same batch;
   target <= 1.3x), from pixels and from cached tower features (``encode_images``);
+- one training step (forward + backward, LLM/router/projector trainable, towers frozen);
 - peak memory: process RSS (``resource``) and ``torch.cuda.max_memory_allocated`` on a GPU;
 - parameter counts of every preset (meta device).
 
@@ -24,12 +27,15 @@ from typing import Any
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--preset", default="tiny", help="model preset to time (default: tiny)")
+    parser.add_argument(
+        "--preset", default="tiny", help="model preset to time (random weights; default: tiny)"
+    )
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--new-tokens", type=int, default=32, help="tokens generated per prompt")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--device", default=None, help="cpu | cuda (default: cuda if available)")
     parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    parser.add_argument("--skip-generation", action="store_true", help="only time forward passes")
     parser.add_argument("--no-presets", action="store_true", help="skip the per-preset parameter counts")
 
 
@@ -50,14 +56,33 @@ def _peak_rss_mb() -> float:
     return kb / 1024 if sys.platform != "darwin" else kb / 2**20
 
 
+def _models(preset: str, dtype):
+    """SVE and CLIP-only models of ``preset`` with random weights (same seed, same tokenizer)."""
+    import torch
+
+    from svemath.mllm.presets import PRESETS, build_model
+
+    random_llm: dict[str, Any] = {"text": {"initializer_range": 0.2}}
+    if PRESETS.get(preset).llm is not None:  # real shapes, random weights, no download
+        from svemath.mllm.testing import small_tokenizer
+
+        random_llm = {"llm": None, "clip": {"pretrained": None}, "tokenizer": small_tokenizer()}
+    torch.manual_seed(0)
+    sve, processor = build_model(preset, dtype=dtype, **random_llm)
+    random_llm["tokenizer"] = processor.tokenizer
+    torch.manual_seed(0)
+    clip_only, clip_processor = build_model(preset, geoglip=None, dtype=dtype, **random_llm)
+    return sve, processor, clip_only, clip_processor
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     import torch
     from tqdm import tqdm
 
     from svemath.mllm.generation import generation_kwargs
-    from svemath.mllm.presets import build_meta_model, build_model, preset_names
+    from svemath.mllm.presets import build_meta_model, preset_names
     from svemath.mllm.testing import diagram
-    from svemath.mllm.trainable import count_parameters
+    from svemath.mllm.trainable import count_parameters, set_trainable
 
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     dtype = torch.bfloat16 if args.dtype == "bfloat16" else torch.float32
@@ -66,72 +91,80 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if device.type == "cuda":
             torch.cuda.synchronize(device)
 
+    def to_device(batch) -> dict[str, torch.Tensor]:
+        return {k: v.to(device) for k, v in batch.items()}
+
     progress = tqdm(total=5, desc="bench generate", unit="step")
-    torch.manual_seed(0)
-    sve, processor = build_model(args.preset, text={"initializer_range": 0.2})
-    torch.manual_seed(0)
-    clip_only, clip_processor = build_model(args.preset, geoglip=None, tokenizer=processor.tokenizer,
-                                            text={"initializer_range": 0.2})  # fmt: skip
-    sve, clip_only = sve.to(device, dtype).eval(), clip_only.to(device, dtype).eval()
+    sve, processor, clip_only, clip_processor = _models(args.preset, dtype)
+    sve, clip_only = sve.to(device).eval(), clip_only.to(device).eval()
     progress.update()
 
     n = args.batch_size
     images = [diagram(k) for k in range(n)]
     prompts = [f"Figure {k}: how many circles are there, and what is {k} + {2 * k}?" for k in range(n)]
-    gen = generation_kwargs(
-        processor, max_new_tokens=args.new_tokens, do_sample=False, temperature=1.0, top_p=1.0
-    )
-    gen["min_new_tokens"] = args.new_tokens
+    generation: dict[str, Any] = {}
+    if not args.skip_generation:
+        gen = generation_kwargs(
+            processor, max_new_tokens=args.new_tokens, do_sample=False, temperature=1.0, top_p=1.0
+        )
+        gen["min_new_tokens"] = args.new_tokens
+        batch_all = to_device(processor(prompts=prompts, images=images))
+        singles = [to_device(processor(prompts=[p], images=[im])) for p, im in zip(prompts, images)]
 
-    def inputs(proc, rows):
-        batch = proc(prompts=[prompts[i] for i in rows], images=[images[i] for i in rows])
-        return {k: v.to(device) for k, v in batch.items()}
+        @torch.inference_mode()
+        def gen_batched() -> None:
+            sve.generate(**batch_all, **gen)
 
-    batch_all = inputs(processor, range(n))
-    singles = [inputs(processor, [i]) for i in range(n)]
+        @torch.inference_mode()
+        def gen_loop() -> None:
+            for one in singles:
+                sve.generate(**one, **gen)
 
-    @torch.inference_mode()
-    def gen_batched() -> None:
-        sve.generate(**batch_all, **gen)
+        tokens = n * args.new_tokens
+        t_batched = _median_time(gen_batched, args.repeats, sync)
+        progress.update()
+        t_loop = _median_time(gen_loop, args.repeats, sync)
+        generation = {
+            "prompt_tokens": int(batch_all["input_ids"].shape[1]),
+            "batched_s": round(t_batched, 4),
+            "loop_s": round(t_loop, 4),
+            "batched_tokens_per_s": round(tokens / t_batched, 1),
+            "loop_tokens_per_s": round(tokens / t_loop, 1),
+            "speedup": round(t_loop / t_batched, 2),
+            "target_speedup": 5.0,
+        }
+    progress.update(2 - (not args.skip_generation))
 
-    @torch.inference_mode()
-    def gen_loop() -> None:
-        for one in singles:
-            sve.generate(**one, **gen)
-
-    tokens = n * args.new_tokens
-    t_batched = _median_time(gen_batched, args.repeats, sync)
-    progress.update()
-    t_loop = _median_time(gen_loop, args.repeats, sync)
-    progress.update()
-
-    train = processor(
-        conversations=[[{"from": "human", "value": p}, {"from": "gpt", "value": f"There are {k % 4 + 1} circles."}]
-                       for k, p in enumerate(prompts)],
-        images=images,
-    )  # fmt: skip
-    train_sve = {k: v.to(device) for k, v in train.items()}
-    train_clip = {k: v.to(device) for k, v in clip_processor(conversations=[
+    convs = [
         [{"from": "human", "value": p}, {"from": "gpt", "value": f"There are {k % 4 + 1} circles."}]
-        for k, p in enumerate(prompts)], images=images).items()}  # fmt: skip
+        for k, p in enumerate(prompts)
+    ]
+    train_sve = to_device(processor(conversations=convs, images=images))
+    train_clip = to_device(clip_processor(conversations=convs, images=images))
     with torch.inference_mode():
         cached = sve.encode_images(train_sve["pixel_values"], train_sve["geo_pixel_values"])
-    cached_inputs = {k: v for k, v in train_sve.items() if k not in ("pixel_values", "geo_pixel_values")}
+    text_only = {k: v for k, v in train_sve.items() if "pixel" not in k}
 
-    def forward(model, batch):
+    def forward(model, batch, **extra):
         @torch.inference_mode()
         def step() -> None:
-            model(**batch)
+            model(**batch, **extra)
 
         return step
 
-    def forward_cached() -> None:
-        with torch.inference_mode():
-            sve(**cached_inputs, image_features=cached)
-
     t_sve = _median_time(forward(sve, train_sve), args.repeats, sync)
     t_clip = _median_time(forward(clip_only, train_clip), args.repeats, sync)
-    t_cached = _median_time(forward_cached, args.repeats, sync)
+    t_cached = _median_time(forward(sve, text_only, image_features=cached), args.repeats, sync)
+
+    set_trainable(sve, ["language_model", "router", "projector"])
+    sve.train()
+
+    def train_step() -> None:
+        sve(**train_sve).loss.backward()
+        sve.zero_grad(set_to_none=True)
+
+    t_train = _median_time(train_step, args.repeats, sync)
+    sve.eval()
     progress.update()
 
     presets = {}
@@ -144,8 +177,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     memory = {"peak_rss_mb": round(_peak_rss_mb(), 1)}
     if device.type == "cuda":
         memory["cuda_max_allocated_mb"] = round(torch.cuda.max_memory_allocated(device) / 2**20, 1)
-    speedup = t_loop / t_batched
-    ratio = t_sve / t_clip
     result = {
         "device": str(device),
         "dtype": args.dtype,
@@ -154,24 +185,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "batch_size": n,
         "new_tokens": args.new_tokens,
         "repeats": args.repeats,
-        "prompt_tokens": int(batch_all["input_ids"].shape[1]),
         "num_image_tokens": sve.config.num_image_tokens,
-        "generation": {
-            "batched_s": round(t_batched, 4),
-            "loop_s": round(t_loop, 4),
-            "batched_tokens_per_s": round(tokens / t_batched, 1),
-            "loop_tokens_per_s": round(tokens / t_loop, 1),
-            "speedup": round(speedup, 2),
-            "target_speedup": 5.0,
-        },
+        "generation": generation,
         "forward": {
+            "sequence_length": int(train_sve["input_ids"].shape[1]),
             "sve_s": round(t_sve, 4),
             "clip_only_s": round(t_clip, 4),
             "sve_cached_features_s": round(t_cached, 4),
-            "sve_over_clip_only": round(ratio, 3),
+            "sve_over_clip_only": round(t_sve / t_clip, 3),
             "cached_over_clip_only": round(t_cached / t_clip, 3),
             "target_ratio": 1.3,
-            "sequence_length": int(train_sve["input_ids"].shape[1]),
+            "train_step_s": round(t_train, 4),
         },
         "memory": memory,
         "parameters": {
@@ -181,12 +205,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         },
     }
     result["summary"] = {
-        "batched_tokens_per_s": result["generation"]["batched_tokens_per_s"],
-        "loop_tokens_per_s": result["generation"]["loop_tokens_per_s"],
-        "generation_speedup": result["generation"]["speedup"],
+        "preset": args.preset,
+        "device": str(device),
+        "batched_tokens_per_s": generation.get("batched_tokens_per_s"),
+        "loop_tokens_per_s": generation.get("loop_tokens_per_s"),
+        "generation_speedup": generation.get("speedup"),
         "sve_over_clip_only_forward": result["forward"]["sve_over_clip_only"],
         "cached_over_clip_only_forward": result["forward"]["cached_over_clip_only"],
+        "train_step_s": result["forward"]["train_step_s"],
         "peak_rss_mb": memory["peak_rss_mb"],
-        "device": str(device),
     }
     return result

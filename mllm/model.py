@@ -42,11 +42,14 @@ VISION_MODULES = ("clip", "geoglip", "router")
 
 @dataclass
 class SVEMathCausalLMOutputWithPast(CausalLMOutputWithPast):
-    """``CausalLMOutputWithPast`` plus the router ``gates`` [M, L] (None for CLIP-only or text-only) and the
-    projected image tokens ``image_hidden_states`` [M, T, D]."""
+    """``CausalLMOutputWithPast`` plus the router ``gates`` [M, L] (None for CLIP-only or text-only), the
+    projected image tokens ``image_hidden_states`` [M, T, D] and, when asked for with
+    ``return_geoglip_features=True``, GeoGLIP's full ``GeoGLIPFeatures`` (to train its heads on the same
+    forward pass)."""
 
     gates: torch.FloatTensor | None = None
     image_hidden_states: torch.FloatTensor | None = None
+    geoglip_features: Any = None
 
 
 class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
@@ -98,9 +101,10 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
                 f"{num_image_tokens} tokens per image"
             )
         vocab = config.text_config.vocab_size
-        if config.image_token_id is not None and not 0 <= config.image_token_id < vocab:
+        if config.image_token_id is None or not 0 <= config.image_token_id < vocab:
             raise ConfigError(
-                f"image_token_id={config.image_token_id} is outside the LLM vocabulary ({vocab})"
+                f"image_token_id={config.image_token_id} must be a token of the LLM vocabulary (0..{vocab - 1}); "
+                "build_model sets it from the tokenizer"
             )
         # The vision modules initialise themselves (and may hold pretrained weights): keep transformers'
         # generic _init_weights away from them.
@@ -144,12 +148,15 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
         pixel_values: torch.Tensor | None = None,
         geo_pixel_values: torch.Tensor | None = None,
         image_features: dict[str, torch.Tensor] | None = None,
+        raw: dict[str, Any] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Pixels or cached features -> (projected image tokens [M, T, D], gates [M, L] | None)."""
         if image_features is None:
             if pixel_values is None:
                 raise ShapeError("pass pixel_values or image_features")
-            image_features = self.encode_images(pixel_values, geo_pixel_values)
+            image_features = towers.encode(
+                self.clip, self.geoglip, self.router, pixel_values, geo_pixel_values, raw
+            )
         tokens, gates = towers.fuse(self.router, image_features, self.num_levels)
         return self.projector(tokens), gates
 
@@ -184,6 +191,7 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
         use_cache: bool | None = None,
         logits_to_keep: int | torch.Tensor = 0,
         past_key_values: Any = None,
+        return_geoglip_features: bool = False,
         **kwargs: Any,
     ) -> SVEMathCausalLMOutputWithPast:
         """Causal-LM forward with images spliced in at the ``<image>`` tokens; see the module docstring."""
@@ -195,10 +203,13 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
             raise ConfigError("pass pixel_values or image_features, not both")
         has_images = pixel_values is not None or image_features is not None
         image_embeds = gates = None
+        raw: dict[str, Any] | None = {} if return_geoglip_features else None
         if inputs_embeds is None:
             inputs_embeds = self.get_input_embeddings()(input_ids)
             if has_images:
-                image_embeds, gates = self.get_image_features(pixel_values, geo_pixel_values, image_features)
+                image_embeds, gates = self.get_image_features(
+                    pixel_values, geo_pixel_values, image_features, raw
+                )
                 inputs_embeds = self.scatter_image_features(input_ids, inputs_embeds, image_embeds)
             elif cache is None or cache.get_seq_length() == 0:
                 n = int((input_ids == self.config.image_token_id).sum())
@@ -226,6 +237,7 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
             attentions=out.attentions,
             gates=gates,
             image_hidden_states=image_embeds,
+            geoglip_features=None if raw is None else raw.get("geoglip"),
         )
 
     def prepare_inputs_for_generation(

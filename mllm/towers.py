@@ -119,10 +119,17 @@ def encode(
     router: nn.Module | None,
     pixel_values: torch.Tensor,
     geo_pixel_values: torch.Tensor | None,
+    raw: dict[str, Any] | None = None,
 ) -> dict[str, torch.Tensor]:
-    """Run the towers (no autograd through frozen ones) -> the feature dict described above."""
+    """Run the towers (no autograd through frozen ones) -> the feature dict described above.
+
+    When ``raw`` is a dict, GeoGLIP's full output (``GeoGLIPFeatures``) is stored in ``raw["geoglip"]``
+    so that its heads can be trained on the same forward pass.
+    """
     with torch.set_grad_enabled(_tower_grad(clip)):
-        features = {CLIP_KEY: clip(pixel_values.to(_param_dtype(clip)))}
+        # contiguous: the same memory layout whether features come fresh, cached or re-stacked, so the
+        # three paths give bit-identical results
+        features = {CLIP_KEY: clip(pixel_values.to(_param_dtype(clip))).contiguous()}
     if geoglip is None:
         return features
     if geo_pixel_values is None:
@@ -134,9 +141,11 @@ def encode(
             f"pixel_values has {pixel_values.shape[0]} images but geo_pixel_values {geo_pixel_values.shape[0]}"
         )
     with torch.set_grad_enabled(_tower_grad(geoglip)):
-        levels = geoglip.mllm_levels(geoglip(geo_pixel_values.to(_param_dtype(geoglip))))
-        for i, tokens in enumerate(router.resample(levels, clip.grid_size)):
-            features[level_key(i)] = tokens
+        geo_features = geoglip(geo_pixel_values.to(_param_dtype(geoglip)))
+        for i, tokens in enumerate(router.resample(geoglip.mllm_levels(geo_features), clip.grid_size)):
+            features[level_key(i)] = tokens.contiguous()
+    if raw is not None:
+        raw["geoglip"] = geo_features
     return features
 
 

@@ -15,7 +15,7 @@ from PIL import Image
 
 from svemath.data import benchmark_suites as bs
 from svemath.data.families.base import DYNAMATH_TOPICS, LETTERS
-from svemath.data.generate import _worker, generate_dataset
+from svemath.data.generate import GenerationOptions, generate_dataset, generation_options
 from svemath.data.validate import validate
 
 
@@ -101,11 +101,11 @@ def test_dynamath_same_with_two_workers(tmp_path):
     assert (a / "data.jsonl").read_bytes() == (b / "data.jsonl").read_bytes()
 
 
-def test_group_rng_depends_on_the_run_seed(monkeypatch):
-    monkeypatch.setitem(_worker, "seed", 0)
-    a = [bs.group_rng("synth-dynamath", g).random() for g in range(3)]
-    monkeypatch.setitem(_worker, "seed", 1)
-    b = [bs.group_rng("synth-dynamath", g).random() for g in range(3)]
+def test_group_rng_depends_on_the_run_seed():
+    with generation_options(GenerationOptions(seed=0)):
+        a = [bs.group_rng("synth-dynamath", g).random() for g in range(3)]
+    with generation_options(GenerationOptions(seed=1)):
+        b = [bs.group_rng("synth-dynamath", g).random() for g in range(3)]
     assert a != b and len(set(a)) == 3
 
 

@@ -52,6 +52,18 @@ def test_round_trip_identical_logits_and_auto_class(tmp_path, geoglip):
     assert not any(p.requires_grad for t in towers for p in t.parameters())  # still frozen after loading
 
 
+def test_bfloat16_round_trip_keeps_rope_in_float32(tmp_path):
+    model, processor = tiny_test_model(geoglip=False, seed=5, dtype=torch.bfloat16)
+    assert next(model.projector.parameters()).dtype == torch.bfloat16
+    rope = model.language_model.model.rotary_emb.inv_freq
+    assert rope.dtype == torch.float32  # built like transformers builds, not cast with .to(bf16)
+    save_pretrained(model, processor, tmp_path)
+    loaded, _ = load_pretrained(tmp_path)
+    batch = processor(conversations=[CONV], images=[diagram(0)])
+    with torch.no_grad():
+        assert torch.equal(model(**batch).logits, loaded(**batch).logits)
+
+
 @pytest.mark.slow  # a fresh interpreter imports torch + transformers: ~15 s
 def test_auto_class_after_plain_package_import(tmp_path):
     model, processor = tiny_test_model(geoglip=False, seed=4)

@@ -121,6 +121,22 @@ def test_cached_features_give_the_same_logits(sve, batch):
         model(**text_only, image_features={"clip": feats["clip"]})
 
 
+def test_collate_stacks_cached_per_sample_features(sve, batch):
+    model, processor = sve
+    with torch.no_grad():
+        feats = model.encode_images(batch["pixel_values"], batch["geo_pixel_values"])
+        samples = [processor.encode_sample(c, None if im is None else im) for c, im in zip(CONVS, IMAGES)]
+        rows = iter(range(2))
+        for s, im in zip(samples, IMAGES):  # a dataset of cached features: one feature dict per sample
+            s.pop("pixel_values", None), s.pop("geo_pixel_values", None)
+            if im is not None:
+                r = next(rows)
+                s["image_features"] = {k: v[r] for k, v in feats.items()}
+        cached_batch = processor.collate(samples)
+        assert torch.equal(cached_batch["input_ids"], batch["input_ids"])
+        assert torch.equal(model(**cached_batch).logits, model(**batch).logits)
+
+
 def test_clip_only_baseline():
     model, processor = tiny_test_model(geoglip=False)
     assert model.geoglip is None and model.router is None and processor.geoglip is None
@@ -151,6 +167,24 @@ def test_set_trainable_and_counts(sve):
         set_trainable(model, ["projector", "router", "language_model"])
         model.eval()
     assert not model.geoglip.training
+
+
+def test_geoglip_features_returned_for_joint_head_training(sve, batch):
+    model, _ = sve
+    try:
+        set_trainable(model, ["geoglip", "router", "projector"])
+        model.train()
+        out = model(**batch, return_geoglip_features=True)
+        feats = out.geoglip_features
+        assert feats.b3.shape[0] == 2  # one entry per image
+        heads = model.geoglip.head_outputs(feats)
+        (out.loss + heads["boundary"].float().mean()).backward()  # LM loss + a GeoGLIP head loss
+        assert all(p.grad is not None for p in model.geoglip.mixture.parameters())
+    finally:
+        model.zero_grad(set_to_none=True)
+        set_trainable(model, ["projector", "router", "language_model"])
+        model.eval()
+    assert model(**batch).geoglip_features is None
 
 
 def test_parameter_count_keys(sve):

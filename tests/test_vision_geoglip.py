@@ -29,9 +29,7 @@ def _one_thread():
 
 def small_config():
     cfg = geoglip_config("tiny")
-    return dataclasses.replace(
-        cfg, image_size=SIZE, fpn_channels=32, reader=ReaderConfig(hidden=64, roi_size=(4, 12))
-    )
+    return dataclasses.replace(cfg, image_size=SIZE, fpn_channels=32, reader=ReaderConfig(hidden=64))
 
 
 def batch(model: GeoGLIP, seeds=(0, 1)):
@@ -71,7 +69,22 @@ def test_head_output_shapes(model):
     assert out["junction_heatmap"].shape == (2, 16, 16) and out["junction_bins"].shape == (2, 24, 16, 16)
     assert out["boundary"].shape == (2, SIZE // 2, SIZE // 2)
     rois = torch.tensor([[0, 10.0, 10.0, 40.0, 22.0], [1, 0.0, 0.0, 20.0, 20.0]])
-    assert model.read(feats, rois).shape == (2, 13, model.charset.num_classes)
+    assert model.read(feats, rois).shape == (2, 13, model.charset.num_classes)  # max_len + 1 slots
+    assert len(model.read_strings(feats, rois)) == 2 and model.read_strings(feats, rois[:0]) == []
+
+
+def test_ctc_reader_variant():
+    cfg = small_config()
+    m = GeoGLIP(dataclasses.replace(cfg, reader=ReaderConfig(hidden=64, decoder="ctc", roi_size=(4, 32))))
+    x, targets = batch(m, seeds=(0,))
+    feats = m(x)
+    out = m.losses(m.head_outputs(feats), targets)
+    assert torch.isfinite(out["reading"]) and out["reading"] > 0
+    rois = torch.tensor([[0, 10.0, 10.0, 40.0, 22.0]])
+    assert m.read(feats, rois).shape == (1, 32, m.charset.num_classes)  # CTC columns
+    assert isinstance(m.read_strings(feats, rois)[0], str)
+    with pytest.raises(ConfigError, match="CTC needs roi width"):
+        GeoGLIP(dataclasses.replace(cfg, reader=ReaderConfig(decoder="ctc", roi_size=(4, 12))))
 
 
 def test_frozen_geoglip_stays_in_eval_and_keeps_bn_statistics():
@@ -127,10 +140,11 @@ def test_open_vocabulary_scoring_and_perception(model):
     with pytest.raises(ConfigError, match="no stored embedding"):
         model.perceive(x, class_names=new_names)
     emb = torch.nn.functional.normalize(torch.randn(2, model.cfg.detector.text_dim), dim=-1)
-    model.eval()
+    model.train()
     out = model.perceive(
         x, class_names=new_names, class_embeddings=emb, score_threshold=0.0, text_threshold=0.0
     )
+    assert model.training  # perceive ran in eval mode and restored the caller's mode
     assert len(out) == 2
     p = out[0]
     assert set(p.shape_names) <= set(new_names) and len(p.shape_names) == p.shape_boxes.shape[0] > 0

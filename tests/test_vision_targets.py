@@ -107,6 +107,24 @@ def test_string_round_trip_and_unreadable_strings():
     assert cs.decode_logits(logits[: len(words)]) == words
 
 
+def test_ctc_decoding_and_loss_of_perfect_columns():
+    from svemath.vision.losses import ctc_reading_loss
+
+    cs = Charset(CHARSET, max_len=12)
+    words = ["11", "47°", "AB = 12 cm"]
+    ids, _ = cs.encode_batch(words)
+    logits = torch.full((3, 25, cs.num_classes), -8.0)
+    for r in range(3):
+        chars = [i for i in ids[r].tolist() if i > 0]
+        path = [c for ch in chars for c in (ch, 0)]  # every character followed by a blank
+        path += [0] * (25 - len(path))
+        for t, c in enumerate(path):
+            logits[r, t, c] = 8.0
+    assert cs.decode_ctc(logits) == words
+    assert float(ctc_reading_loss(logits, ids)) < 1e-3
+    assert float(ctc_reading_loss(logits.flip(1), ids)) > 1.0  # reversed columns read something else
+
+
 def test_annotations_map_into_model_pixels():
     from PIL import Image
 

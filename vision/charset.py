@@ -62,3 +62,15 @@ class Charset:
     def decode_logits(self, logits: torch.Tensor) -> list[str]:
         """``[R, max_len + 1, V]`` -> R strings (greedy per slot, stopping at END)."""
         return [self.decode(row) for row in logits.argmax(-1).tolist()]
+
+    def decode_ctc(self, logits: torch.Tensor) -> list[str]:
+        """``[R, T, V]`` column logits -> R strings (greedy: collapse repeats, drop blanks = 0)."""
+        out = []
+        for row in logits.argmax(-1).tolist():
+            chars, prev = [], 0
+            for i in row:
+                if i != prev and i != END:
+                    chars.append(self.chars[i - 1])
+                prev = i
+            out.append("".join(chars))
+        return out

@@ -47,6 +47,9 @@ class GeoGLIPFeatures:
 
 
 class GeoGLIP(FreezableModule):
+    """The geometry-grounded encoder and its heads (see the module docstring). Frozen (``freeze()``), it
+    stays in eval mode whatever ``train()`` is called with."""
+
     def __init__(self, cfg: GeoGLIPConfig) -> None:
         super().__init__()
         self.cfg = cfg
@@ -115,6 +118,7 @@ class GeoGLIP(FreezableModule):
             rd.roi_size,
             cfg.norm,
             cfg.gn_groups,
+            decoder=rd.decoder,
         )
 
     # ------------------------------------------------------------------------------------- trunk
@@ -209,11 +213,21 @@ class GeoGLIP(FreezableModule):
         }
 
     def read(self, features: GeoGLIPFeatures, rois: torch.Tensor) -> torch.Tensor:
-        """Character logits ``[R, max_len + 1, V]`` for ``rois [R, 5]`` (batch index, box)."""
+        """Character logits for ``rois [R, 5]`` (batch index, box): ``[R, w_r, V]`` (ctc) or
+        ``[R, max_len + 1, V]`` (slots)."""
         names = self.cfg.reader.features
         maps = [getattr(features, n) for n in names]
         pooled = self.reader.pool(maps, [STRIDES[n] for n in names], rois, self.cfg.reader.box_margin)
         return self.reader(pooled)
+
+    def read_strings(self, features: GeoGLIPFeatures, rois: torch.Tensor) -> list[str]:
+        """The strings in ``rois [R, 5]`` (greedy decoding)."""
+        if rois.shape[0] == 0:
+            return []
+        logits = self.read(features, rois)
+        if self.cfg.reader.decoder == "ctc":
+            return self.charset.decode_ctc(logits)
+        return self.charset.decode_logits(logits)
 
     # ------------------------------------------------------------------------------------- training
     def targets_from_annotations(
@@ -349,7 +363,10 @@ class GeoGLIP(FreezableModule):
             wh = (rois_t[:, 3:5] - rois_t[:, 1:3]).repeat(1, 2)
             noise = (torch.rand_like(wh) * 2 - 1) * jitter * wh
             rois_t = torch.cat([rois_t[:, :1], rois_t[:, 1:] + noise], -1)
-        return L.reading_loss(self.read(feats, rois_t), ids_t)
+        logits = self.read(feats, rois_t)
+        if self.cfg.reader.decoder == "ctc":
+            return L.ctc_reading_loss(logits, ids_t)
+        return L.reading_loss(logits, ids_t)
 
     # ------------------------------------------------------------------------------------- inference
     @torch.no_grad()
@@ -364,24 +381,25 @@ class GeoGLIP(FreezableModule):
         text_threshold: float | None = None,
     ) -> list[Perception]:
         """Detect shapes (any ``class_names``; names outside ``cfg.shape_classes`` need ``class_embeddings``
-        ``[K, text_dim]``), junctions, label boxes with their strings and the boundary map, per image."""
+        ``[K, text_dim]``), junctions, label boxes with their strings and the boundary map, per image.
+        Runs in eval mode (restored afterwards); coordinates in model-input pixels."""
         names = list(class_names if class_names is not None else self.cfg.shape_classes)
         if class_embeddings is None:
             class_embeddings = self.class_embeddings(names)
         elif class_embeddings.shape[0] != len(names):
             raise ShapeError(f"{class_embeddings.shape[0]} class embeddings for {len(names)} class names")
-        feats = features if features is not None else self(pixel_values)
-        outs = self.head_outputs(feats, class_embeddings.to(feats.b3))
-        read = self.read
-        return [
-            decode_image(
-                outs,
-                i,
-                self.cfg,
-                names,
-                lambda rois: self.charset.decode_logits(read(feats, rois)),
-                score_threshold,
-                text_threshold,
-            )
-            for i in range(feats.b3.shape[0])
-        ]
+        was_training = self.training
+        self.train(False)  # BatchNorm statistics and dropout as at inference, whatever the caller's mode
+        try:
+            feats = features if features is not None else self(pixel_values)
+            outs = self.head_outputs(feats, class_embeddings.to(feats.b3))
+
+            def read(rois: torch.Tensor) -> list[str]:
+                return self.read_strings(feats, rois)
+
+            return [
+                decode_image(outs, i, self.cfg, names, read, score_threshold, text_threshold)
+                for i in range(feats.b3.shape[0])
+            ]
+        finally:
+            self.train(was_training)

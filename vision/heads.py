@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.ops import roi_align
 
+from svemath.errors import ConfigError
 from svemath.vision.common import conv_norm_act
 
 
@@ -119,7 +120,7 @@ class BoundaryHead(nn.Module):
     def __init__(self, channels: int, stride: int, norm: str, groups: int, use_c2: bool) -> None:
         super().__init__()
         if stride not in (1, 2, 4):
-            raise ValueError(f"boundary stride must be 1, 2 or 4, got {stride}")
+            raise ConfigError(f"boundary stride must be 1, 2 or 4, got {stride}")
         mid = max(channels // 2, 16)
         self.reduce = conv_norm_act(channels, mid, 3, norm, groups)
         self.skip = conv_norm_act(channels, mid, 1, norm, groups) if use_c2 else None
@@ -139,8 +140,13 @@ class BoundaryHead(nn.Module):
 
 
 class LabelReader(nn.Module):
-    """ROI-aligned box features -> per-slot character logits ``[R, max_len + 1, V]`` (slot k: k-th
-    character, END after the last)."""
+    """ROI-aligned box features -> character logits.
+
+    ``decoder="slots"``: ``max_len + 1`` learned slot queries attend (transformer decoder) to the pooled
+    cells -> ``[R, max_len + 1, V]`` (slot k: k-th character, END after the last).
+    ``decoder="ctc"``: the pooled grid is collapsed over its height into ``w_r`` columns, contextualised by
+    a transformer encoder -> ``[R, w_r, V]`` for CTC (class 0 = blank), as in CRNN.
+    """
 
     def __init__(
         self,
@@ -151,22 +157,37 @@ class LabelReader(nn.Module):
         roi_size: tuple[int, int],
         norm: str,
         groups: int,
+        decoder: str = "slots",
         layers: int = 2,
         heads: int = 4,
     ) -> None:
         super().__init__()
+        if decoder not in ("slots", "ctc"):
+            raise ConfigError(f"reader decoder must be 'slots' or 'ctc', got {decoder!r}")
+        if decoder == "ctc" and roi_size[1] < 2 * max_len + 1:
+            raise ConfigError(
+                f"CTC needs roi width >= 2 * max_len + 1 = {2 * max_len + 1}, got {roi_size[1]}"
+            )
+        self.decoder_type = decoder
         self.roi_size = tuple(roi_size)
         self.encoder = nn.Sequential(
             conv_norm_act(in_channels, hidden, 3, norm, groups),
             conv_norm_act(hidden, hidden, 3, norm, groups),
         )
-        cells = roi_size[0] * roi_size[1]
-        self.pos = nn.Parameter(torch.randn(1, cells, hidden) * 0.02)
-        self.slots = nn.Parameter(torch.randn(1, max_len + 1, hidden) * 0.02)
-        layer = nn.TransformerDecoderLayer(
-            hidden, heads, 2 * hidden, dropout=0.0, batch_first=True, norm_first=True
-        )
-        self.decoder = nn.TransformerDecoder(layer, layers)
+        if decoder == "slots":
+            self.pos = nn.Parameter(torch.randn(1, roi_size[0] * roi_size[1], hidden) * 0.02)
+            self.slots = nn.Parameter(torch.randn(1, max_len + 1, hidden) * 0.02)
+            layer = nn.TransformerDecoderLayer(
+                hidden, heads, 2 * hidden, dropout=0.0, batch_first=True, norm_first=True
+            )
+            self.decoder = nn.TransformerDecoder(layer, layers)
+        else:
+            self.column = nn.Conv2d(hidden, hidden, (roi_size[0], 1))
+            self.pos = nn.Parameter(torch.randn(1, roi_size[1], hidden) * 0.02)
+            layer = nn.TransformerEncoderLayer(
+                hidden, heads, 2 * hidden, dropout=0.0, batch_first=True, norm_first=True
+            )
+            self.context = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(hidden)
         self.classifier = nn.Linear(hidden, num_classes)
 
@@ -185,7 +206,11 @@ class LabelReader(nn.Module):
         return torch.cat(pooled, 1)
 
     def forward(self, pooled: torch.Tensor) -> torch.Tensor:
-        r = pooled.shape[0]
-        memory = self.encoder(pooled).flatten(2).transpose(1, 2) + self.pos  # [R, cells, H]
-        queries = self.slots.expand(r, -1, -1)
+        """``[R, C, h_r, w_r]`` -> logits ``[R, max_len + 1, V]`` (slots) or ``[R, w_r, V]`` (ctc)."""
+        feats = self.encoder(pooled)
+        if self.decoder_type == "ctc":
+            columns = self.column(feats)[:, :, 0].transpose(1, 2) + self.pos  # [R, w_r, H]
+            return self.classifier(self.norm(self.context(columns)))
+        memory = feats.flatten(2).transpose(1, 2) + self.pos  # [R, cells, H]
+        queries = self.slots.expand(pooled.shape[0], -1, -1)
         return self.classifier(self.norm(self.decoder(queries, memory)))

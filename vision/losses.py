@@ -104,3 +104,18 @@ def reading_loss(logits: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
     if logits.numel() == 0 or not (ids != IGNORE).any():
         return logits.sum() * 0.0
     return F.cross_entropy(logits.float().flatten(0, 1), ids.flatten(), ignore_index=IGNORE)
+
+
+def ctc_reading_loss(logits: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    """CTC over column logits ``[R, T, V]`` (blank = 0) against slot ids ``[R, L + 1]`` (characters, then END,
+    then IGNORE). Mean over labels of the per-character loss (``F.ctc_loss`` ``reduction="mean"``)."""
+    keep = ids[:, 0] != IGNORE
+    if logits.numel() == 0 or not keep.any():
+        return logits.sum() * 0.0
+    logits, ids = logits[keep], ids[keep]
+    chars = ids.clamp(min=0)
+    lengths = (chars > 0).cumprod(-1).sum(-1)  # characters before the END token
+    targets = torch.cat([row[:n] for row, n in zip(chars, lengths.tolist())])
+    log_probs = logits.float().log_softmax(-1).transpose(0, 1)  # [T, R, V]
+    input_lengths = torch.full((logits.shape[0],), logits.shape[1], dtype=torch.long)
+    return F.ctc_loss(log_probs, targets, input_lengths, lengths, blank=0, zero_infinity=True)

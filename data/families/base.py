@@ -72,7 +72,9 @@ class Problem:
     @property
     def question(self) -> str:
         """The full question text (all four parts)."""
-        return join_parts(self.parts.descriptive, self.parts.implicit, self.parts.essential, self.parts.question)
+        return join_parts(
+            self.parts.descriptive, self.parts.implicit, self.parts.essential, self.parts.question
+        )
 
 
 def join_parts(*parts: str) -> str:
@@ -94,12 +96,22 @@ class Family:
 FAMILIES: Registry[Family] = Registry("problem family")
 
 DYNAMATH_TOPICS = (
-    "plane geometry", "solid geometry", "analytic geometry", "algebra", "puzzle test",
-    "graph theory", "scientific figure", "statistics", "arithmetic",
+    "plane geometry",
+    "solid geometry",
+    "analytic geometry",
+    "algebra",
+    "puzzle test",
+    "graph theory",
+    "scientific figure",
+    "statistics",
+    "arithmetic",
 )
 MATHVISTA_TASKS = (
-    "figure question answering", "geometry problem solving", "math word problem",
-    "textbook question answering", "visual question answering",
+    "figure question answering",
+    "geometry problem solving",
+    "math word problem",
+    "textbook question answering",
+    "visual question answering",
 )
 
 
@@ -120,8 +132,16 @@ def register_family(
     def deco(fn: Callable[..., Problem]) -> Callable[..., Problem]:
         FAMILIES.register(
             name,
-            Family(name, fn, subject, difficulty, dynamath_topic, mathverse_subject, mathvista_task,
-                   (fn.__doc__ or "").strip()),
+            Family(
+                name,
+                fn,
+                subject,
+                difficulty,
+                dynamath_topic,
+                mathverse_subject,
+                mathvista_task,
+                (fn.__doc__ or "").strip(),
+            ),
         )
         return fn
 
@@ -130,10 +150,25 @@ def register_family(
 
 # === calculator annotations ===
 
-_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-           ast.Pow: operator.pow, ast.Mod: operator.mod, ast.FloorDiv: operator.floordiv}
-_FUNCS = {"sqrt": math.sqrt, "sin": lambda d: math.sin(math.radians(d)), "cos": lambda d: math.cos(math.radians(d)),
-          "tan": lambda d: math.tan(math.radians(d)), "abs": abs, "round": round, "min": min, "max": max}
+_BINOPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+    ast.Mod: operator.mod,
+    ast.FloorDiv: operator.floordiv,
+}
+_FUNCS = {
+    "sqrt": math.sqrt,
+    "sin": lambda d: math.sin(math.radians(d)),
+    "cos": lambda d: math.cos(math.radians(d)),
+    "tan": lambda d: math.tan(math.radians(d)),
+    "abs": abs,
+    "round": round,
+    "min": min,
+    "max": max,
+}
 _CONSTS = {"pi": math.pi}
 CALC_RE = re.compile(r"<<([^<>=]+)=([^<>]*)>>")
 
@@ -150,7 +185,11 @@ def evaluate(expr: str) -> float:
     def ev(node: ast.AST) -> float:
         if isinstance(node, ast.Expression):
             return ev(node.body)
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, (int, float))
+            and not isinstance(node.value, bool)
+        ):
             return node.value
         if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
             left, right = ev(node.left), ev(node.right)
@@ -175,7 +214,7 @@ def evaluate(expr: str) -> float:
 def fmt_number(value: float, decimals: int = 2) -> str:
     """Integers without a decimal point; others rounded to ``decimals`` with trailing zeros removed."""
     if math.isclose(value, round(value), abs_tol=1e-9):
-        return str(int(round(value)))
+        return str(round(value))
     text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
@@ -200,7 +239,9 @@ def strip_calc(text: str) -> str:
 LETTERS = "ABCDE"
 
 
-def make_choices(rng: random.Random, correct: str, distractors: list[str], k: int = 4) -> tuple[list[str], str]:
+def make_choices(
+    rng: random.Random, correct: str, distractors: list[str], k: int = 4
+) -> tuple[list[str], str]:
     """Shuffle ``correct`` among up to ``k-1`` distinct distractors; returns (choices, answer letter)."""
     pool = []
     for d in distractors:

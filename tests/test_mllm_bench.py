@@ -1,0 +1,23 @@
+"""``svemath bench generate`` runs end to end and reports what it promises (small settings)."""
+
+import json
+
+import pytest
+
+
+@pytest.mark.slow  # builds two models and generates: ~30 s on 2 busy cores
+def test_bench_generate_smoke(tmp_path):
+    from svemath.cli import main
+
+    out = tmp_path / "bench.json"
+    argv = ["bench", "generate", "--out", str(out), "--batch-size", "3", "--new-tokens", "3", "--repeats", "1",
+            "--no-presets"]  # fmt: skip
+    assert main(argv) == 0
+    data = json.loads(out.read_text())
+    gen, fwd = data["generation"], data["forward"]
+    assert gen["batched_tokens_per_s"] > 0 and gen["loop_tokens_per_s"] > 0
+    assert gen["speedup"] == pytest.approx(gen["loop_s"] / gen["batched_s"], rel=0.01)
+    assert fwd["sve_s"] > 0 and fwd["clip_only_s"] > 0 and fwd["train_step_s"] > 0
+    assert data["memory"]["peak_rss_mb"] > 100
+    assert data["parameters"]["clip_only"]["all"]["total"] < data["parameters"]["sve"]["all"]["total"]
+    assert set(data["summary"]) >= {"generation_speedup", "sve_over_clip_only_forward", "peak_rss_mb"}
