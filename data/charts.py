@@ -257,7 +257,7 @@ class PieChart(Element):
                 inside = self._inside_spots(ctx, ptxt, angle, sweep)
                 if inside:
                     req = self._label(ctx, ptxt, inside[0], candidates=[(c, None) for c in inside], gap=0,
-                                      priority=1, on_fill=True, max_dist=0.0)  # fmt: skip
+                                      priority=1, on_fill=True, max_dist=0.0, ring=False)  # fmt: skip
                     req.color = self.text_color or contrast_text(color)
                     wdl.labels.append(req)
                 else:
@@ -286,7 +286,7 @@ class PieChart(Element):
     def _outside(self, ctx: Ctx, text: str, mid: float) -> LabelRequest:
         p = polar(self.center, self.r, mid)
         cands = [(p, polar((0, 0), 1, mid + d)) for d in (0, 10, -10, 25, -25)]
-        return self._label(ctx, text, p, candidates=cands, gap=5.0, priority=1)
+        return self._label(ctx, text, p, candidates=cands, gap=5.0, priority=1, reserve=True)
 
     def _inside_spots(self, ctx: Ctx, text: str, start: float, sweep: float) -> list[Pt]:
         """Centres on the wedge's bisector where the text's whole box lies inside the wedge."""

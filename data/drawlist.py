@@ -161,6 +161,10 @@ class LabelRequest:
     # "near"/"point": farthest the label's box may be from the anchor or a candidate point beyond
     # ``gap``, in logical units; None: 1.5 text heights (``svemath.data.layout.BOUND_SLACK``)
     max_dist: float | None = None
+    ring: bool = True  # "near": after the candidates, also try a ring of directions around the first
+    # the render's fit leaves room for this label at its preferred place (the first candidate's box;
+    # "point" labels: a text height on every side), e.g. names and lengths outside a figure's border
+    reserve: bool = False
 
 
 @dataclass

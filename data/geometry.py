@@ -57,7 +57,16 @@ class Point(Element):
             cands = ring_candidates(self.xy, [self.label_dir]) if self.label_dir is not None else []
             gap = (radius if marked else 0.0) + 3.0
             dl.labels.append(
-                self._label(ctx, self.label, self.xy, mode="point", candidates=cands, gap=gap, priority=2)
+                self._label(
+                    ctx,
+                    self.label,
+                    self.xy,
+                    mode="point",
+                    candidates=cands,
+                    gap=gap,
+                    priority=2,
+                    reserve=True,
+                )
             )
         return dl
 
@@ -84,7 +93,9 @@ class Segment(Element):
         if self.label:
             cands = side_label_candidates(self.a, self.b, self.label_away)
             mid = lerp(self.a, self.b, 0.5)
-            dl.labels.append(self._label(ctx, self.label, mid, candidates=cands, gap=side_gap(ctx, self)))
+            dl.labels.append(
+                self._label(ctx, self.label, mid, candidates=cands, gap=side_gap(ctx, self), reserve=True)
+            )
         return dl
 
 
@@ -166,7 +177,9 @@ class Polygon(Element):
                 a, b = self.vertices[i % n], self.vertices[(i + 1) % n]
                 cands = side_label_candidates(a, b, c)
                 dl.labels.append(
-                    self._label(ctx, text, lerp(a, b, 0.5), candidates=cands, gap=side_gap(ctx, self))
+                    self._label(
+                        ctx, text, lerp(a, b, 0.5), candidates=cands, gap=side_gap(ctx, self), reserve=True
+                    )
                 )
         return dl
 

@@ -48,6 +48,7 @@ class ImageLabel:
     branches: list[float]  # directions of lines at the anchor ("point" mode)
     on_fill: bool = False  # filled regions do not count against its positions
     max_dist: float | None = None  # distance bound beyond the gap in px; None: BOUND_SLACK heights
+    ring: bool = True  # after the candidates, try a ring of directions around the first one
 
 
 @dataclass
@@ -153,6 +154,8 @@ class Placer:
                 yield self.box_at(lab.anchor, _unit_deg(d), lab.gap, w, h)
             prefer = degs[0]
         else:
+            if not lab.ring:
+                return
             prefer = _deg_of(lab.candidates[0][1]) if lab.candidates and lab.candidates[0][1] else 90.0
         ring = sorted(RING, key=lambda d: _angdiff(d, prefer))
         center = lab.candidates[0][0] if lab.candidates else lab.anchor

@@ -25,9 +25,9 @@ from svemath.data.elements import Ctx, Element, as_xy, ring_candidates, side_gap
 @dataclass
 class AngleMark(Element):
     """The angle p1-vertex-p2 marked with ``arcs`` arcs (the short way unless ``reflex``) and an
-    optional value label (e.g. "47°") on the bisector outside the arcs, never farther than about half a
-    text height from the bisector candidates. ``radius`` 0 = automatic; ``label_on_fill``: filled
-    regions (a shaded polygon, a sector) do not push the value away."""
+    optional value label (e.g. "47°") on the bisector outside the arcs (spots up to 2.3 radii out and
+    0.3 of the sweep to either side; nowhere else). ``radius`` 0 = automatic; ``label_on_fill``: filled
+    regions (a shaded polygon, a sector) do not push the value off its angle (set False to avoid them)."""
 
     vertex: Pt
     p1: Pt
@@ -36,7 +36,7 @@ class AngleMark(Element):
     radius: float = 0.0
     arcs: int = 1
     reflex: bool = False
-    label_on_fill: bool = False  # the value may sit on filled regions (e.g. inside a shaded polygon)
+    label_on_fill: bool = True  # the value may sit on filled regions (e.g. inside a shaded polygon)
 
     def __post_init__(self) -> None:
         self.vertex, self.p1, self.p2 = as_xy(self.vertex), as_xy(self.p1), as_xy(self.p2)
@@ -69,12 +69,12 @@ class AngleMark(Element):
             mid = d1 + sweep / 2
             r_out = r + (self.arcs - 1) * spacing
             cands = []
-            for extra in (0.0, 0.35, 0.8):
+            for extra in (0.0, 0.35, 0.8, 1.3):
                 for dd in (0.0, 0.15, -0.15, 0.3, -0.3):
                     a = mid + dd * abs(sweep)
                     cands.append((polar(self.vertex, r_out * (1 + extra), a), polar((0, 0), 1, a)))
-            # within about half a text height of the bisector candidates: an angle value drifting
-            # away from its arc could be read as another vertex's angle
+            # only on the bisector side of the arcs (no ring around it), within about a third of a text
+            # height of those spots: an angle value drifting off its arc reads as another angle's
             dl.labels.append(
                 self._label(
                     ctx,
@@ -83,8 +83,9 @@ class AngleMark(Element):
                     candidates=cands,
                     gap=3.0,
                     priority=1,
-                    max_dist=ctx.units(0.6 * ctx.style.font_px),
+                    max_dist=ctx.units(0.35 * ctx.style.font_px),
                     on_fill=self.label_on_fill,
+                    ring=False,
                 )
             )
         return dl
@@ -234,7 +235,14 @@ class SideLabel(Element):
         dl = DrawList()
         cands = side_label_candidates(self.a, self.b, self.away)
         dl.labels.append(
-            self._label(ctx, self.text, lerp(self.a, self.b, 0.5), candidates=cands, gap=side_gap(ctx, self))
+            self._label(
+                ctx,
+                self.text,
+                lerp(self.a, self.b, 0.5),
+                candidates=cands,
+                gap=side_gap(ctx, self),
+                reserve=True,
+            )
         )
         return dl
 

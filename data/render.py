@@ -210,16 +210,21 @@ def fit_transform(
 
 
 def label_extents(req: LabelRequest, mask: TextMask) -> tuple[Pt, float, float, float, float] | None:
-    """(logical anchor, left, top, right, bottom) pixel extents of the label's box around the anchor:
-    exact for "fixed" labels, the preferred (first) candidate's box for "near"/"point" labels that
-    have one (so the fit leaves room for labels outside the figure, e.g. point names at the border),
-    None otherwise."""
+    """(logical anchor, left, top, right, bottom) pixel extents of the room a label needs around its
+    anchor in the fit: exact for "fixed" labels; for labels with ``reserve``, the preferred (first)
+    candidate's box, or for a "point" label without candidates its gap plus a text height on every
+    side (it goes in whichever direction is free); None otherwise."""
     w, h = mask.width, mask.height
     if req.mode == "fixed":
         ax, ay = req.align
         return (req.anchor, ax * w, ay * h, (1 - ax) * w, (1 - ay) * h)
-    if not req.candidates:
+    if not req.reserve:
         return None
+    if not req.candidates:
+        if req.mode != "point":
+            return None
+        room = req.gap + h
+        return (req.anchor, room, room, room, room)
     c, u = req.candidates[0]
     if u is None:
         return (c, w / 2, h / 2, w / 2, h / 2)
@@ -309,6 +314,7 @@ def _place_labels(
             branches,
             req.on_fill,
             req.max_dist * t.scale if req.max_dist is not None else None,
+            req.ring,
         )
         placed = placer.place(lab)
         if placed is None and req.mode != "fixed":

@@ -136,12 +136,16 @@ class Solid(Element):
                 top, foot = self.project((0, c, z)), self.project((0, 0, z))
                 dl.strokes.append(Stroke([top, foot], ink, width * 0.8, "dashed"))
                 cands = side_label_candidates(foot, top, self.project((-a, 0, z)))
-                dl.labels.append(self._label(ctx, text, foot, candidates=cands, gap=side_gap(ctx, self)))
+                dl.labels.append(
+                    self._label(ctx, text, foot, candidates=cands, gap=side_gap(ctx, self), reserve=True)
+                )
             elif key in named:
                 i, j, away = named[key]
                 p, q = pts2[i], pts2[j]
                 cands = side_label_candidates(p, q, self.project(away))
-                dl.labels.append(self._label(ctx, text, p, candidates=cands, gap=side_gap(ctx, self)))
+                dl.labels.append(
+                    self._label(ctx, text, p, candidates=cands, gap=side_gap(ctx, self), reserve=True)
+                )
         return dl
 
     def _round(self, ctx: Ctx) -> DrawList:
@@ -194,7 +198,14 @@ class Solid(Element):
             add([radius_from, end], "dashed" if self.kind != "cylinder" else "solid", smooth=False)
             cands = side_label_candidates(radius_from, end, (radius_from[0], radius_from[1] + 10))
             dl.labels.append(
-                self._label(ctx, self.labels["r"], radius_from, candidates=cands, gap=side_gap(ctx, self))
+                self._label(
+                    ctx,
+                    self.labels["r"],
+                    radius_from,
+                    candidates=cands,
+                    gap=side_gap(ctx, self),
+                    reserve=True,
+                )
             )
         if "c" in self.labels and height is not None:
             p, q = height

@@ -195,11 +195,15 @@ class SVEMathProcessor:
         conversation: Sequence[dict[str, Any]],
         image: Image.Image | str | Path | None = None,
         *,
+        image_features: dict[str, Any] | None = None,
         max_length: int | None = None,
         system_prompt: str | None = None,
     ) -> dict[str, Any]:
-        """A training sample -> ``input_ids``, ``labels`` (lists) and pixel tensors when there is an image."""
-        messages = self._messages(conversation, image is not None, system_prompt)
+        """A training sample -> ``input_ids``, ``labels`` (lists) and pixel tensors when there is an image;
+        with ``image_features`` (one image's cached tower outputs) the sample carries those instead."""
+        if image is not None and image_features is not None:
+            raise ConfigError("pass image or image_features, not both")
+        messages = self._messages(conversation, image is not None or image_features is not None, system_prompt)
         ids, labels = encode_conversation(
             self.tokenizer,
             messages,
@@ -211,6 +215,8 @@ class SVEMathProcessor:
         sample: dict[str, Any] = {"input_ids": ids, "labels": labels}
         if image is not None:
             sample.update(self.preprocess_image(image))
+        elif image_features is not None:
+            sample["image_features"] = image_features
         return sample
 
     def encode_generation_prompt(

@@ -24,7 +24,7 @@ from svemath.configs import to_dict
 from svemath.errors import ConfigError
 from svemath.fileio import write_json
 from svemath.train.config import RecipeConfig, StageConfig
-from svemath.train.objectives import OBJECTIVES, StageContext, level_indices, move_to
+from svemath.train.objectives import StageContext, get_objective, level_indices, move_to
 from svemath.train.sampler import MixSampler, Source
 from svemath.train.schedule import build_scheduler
 from svemath.train.state import load_train_state, save_model, save_train_state
@@ -59,11 +59,18 @@ def resolve_module(model: torch.nn.Module, name: str) -> torch.nn.Module:
 
 
 def set_trainable(model: torch.nn.Module, names: list[str]) -> dict[str, dict[str, int]]:
-    """Freeze everything, then unfreeze the named modules. Returns parameter counts per top module."""
+    """Freeze everything, then unfreeze the named modules. Returns parameter counts per top module.
+
+    Towers that freeze themselves (``freeze()``/``unfreeze()``, kept in eval mode while frozen) are
+    unfrozen when named; :func:`restore_frozen` re-freezes them after the stage."""
     for p in model.parameters():
         p.requires_grad_(False)
     for name in names:
-        for p in resolve_module(model, name).parameters():
+        module = resolve_module(model, name)
+        if getattr(module, "frozen", False) and hasattr(module, "unfreeze"):
+            module.unfreeze()
+            module._svemath_refreeze = True
+        for p in module.parameters():
             p.requires_grad_(True)
     counts: dict[str, dict[str, int]] = {}
     for child_name, child in model.named_children():
@@ -71,6 +78,14 @@ def set_trainable(model: torch.nn.Module, names: list[str]) -> dict[str, dict[st
         train = sum(p.numel() for p in child.parameters() if p.requires_grad)
         counts[child_name] = {"total": total, "trainable": train}
     return counts
+
+
+def restore_frozen(model: torch.nn.Module) -> None:
+    """Re-freeze towers that :func:`set_trainable` unfroze for a stage."""
+    for module in model.modules():
+        if getattr(module, "_svemath_refreeze", False):
+            module.freeze()
+            del module._svemath_refreeze
 
 
 def param_groups(model: torch.nn.Module, stage: StageConfig) -> list[dict[str, Any]]:
@@ -182,7 +197,7 @@ class StageRunner:
         ctx = StageContext(
             self.recipe, self.out_dir, dataset_paths, model, processor, acc.device, self.recipe.seed
         )
-        objective = OBJECTIVES.get(stage.objective)(stage, ctx)
+        objective = get_objective(stage.objective)(stage, ctx)
         counts = set_trainable(model, stage.trainable)
         if stage.gradient_checkpointing and hasattr(model, "gradient_checkpointing_enable"):
             model.gradient_checkpointing_enable()
@@ -271,6 +286,7 @@ class StageRunner:
             gates_ok = False
         wall = time.time() - t0
         extra = objective.on_stage_end(acc.unwrap_model(model))
+        restore_frozen(acc.unwrap_model(model))
         result = StageResult(
             stage.name,
             step,

@@ -76,9 +76,30 @@ class Objective:
 OBJECTIVES: Registry[type[Objective]] = Registry("objective")
 
 
+OBJECTIVE_MODULES = (
+    "svemath.train.obj_clip",
+    "svemath.train.obj_geoglip",
+    "svemath.train.obj_lm",
+    "svemath.train.obj_prm",
+)
+
+
 def register_objective(cls: type[Objective]) -> type[Objective]:
     OBJECTIVES.register(cls.name, cls)
     return cls
+
+
+def get_objective(name: str) -> type[Objective]:
+    """Look up an objective, importing the built-in objective modules first."""
+    import importlib
+
+    for module in OBJECTIVE_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+    return OBJECTIVES.get(name)
 
 
 def level_indices(source: ExampleSource, levels: Sequence[str] | None) -> np.ndarray:

@@ -1,0 +1,47 @@
+"""Model construction for recipes: the tiny tokenizer's corpus, preset building, stage-to-stage loading."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from svemath.errors import ConfigError
+from svemath.train.config import RecipeConfig
+
+
+def corpus_texts(paths: list[Path], max_records: int = 50_000) -> Iterator[str]:
+    """All conversation turns (and steps) of the given datasets, for training the tiny BPE tokenizer."""
+    from svemath.data.dataset import iter_records
+
+    for path in paths:
+        for k, record in enumerate(iter_records(path, check_images=False)):
+            if k >= max_records:
+                break
+            for turn in record.conversations:
+                yield turn["value"].replace("<image>", "")
+            for choice in record.choices or []:
+                yield str(choice)
+
+
+def build_recipe_model(recipe: RecipeConfig, out_dir: Path, paths: dict[str, Path]) -> tuple[Any, Any]:
+    """Build the recipe's preset with its overrides; the tiny tokenizer is trained on ``tokenizer_corpus``."""
+    from svemath.mllm import build_model
+
+    kwargs = dict(recipe.model)
+    corpus_names = kwargs.pop("tokenizer_corpus", None)
+    if corpus_names:
+        unknown = [n for n in corpus_names if n not in paths]
+        if unknown:
+            raise ConfigError(f"tokenizer_corpus names unknown datasets {unknown}; known: {sorted(paths)}")
+        kwargs["corpus"] = list(corpus_texts([paths[n] for n in corpus_names]))
+    torch.manual_seed(recipe.seed)
+    return build_model(recipe.preset, **kwargs)
+
+
+def load_model_dir(path: Path) -> tuple[Any, Any]:
+    from svemath.mllm import load_pretrained
+
+    return load_pretrained(path)
