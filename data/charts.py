@@ -19,6 +19,7 @@ Example::
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -48,6 +49,18 @@ def category_rows(ctx: Ctx, labels: Sequence[str], slot: float) -> list[int]:
     slot_px = slot * ctx.unit_px * 0.95  # the fit may shrink the geometry a little
     crowded = any((a + b) / 2 + 6 > slot_px for a, b in itertools.pairwise(widths))
     return [i % 2 if crowded else 0 for i in range(len(labels))]
+
+
+def chart_title(
+    chart: Element, ctx: Ctx, anchor: Pt, align: tuple[float, float] = (0.5, 1.0)
+) -> LabelRequest:
+    """The chart's title at ``anchor`` (default: centred above it): 1.1 times the label size, less when
+    that would be wider than the canvas (a fixed label wider than the image would be dropped)."""
+    text = chart.title  # type: ignore[attr-defined]
+    width = text_mask(ctx.style.font, ctx.style.font_px, text).width
+    room = 0.92 * ctx.canvas_size[0] * ctx.unit_px
+    scale = max(0.7, min(1.1, room / max(width, 1)))
+    return chart._label(ctx, text, anchor, mode="fixed", align=align, priority=4, size_scale=scale)
 
 
 def _value_axis(
@@ -141,8 +154,7 @@ class BarChart(Element):
                 req.tag = f"value:{cat}"
                 dl.labels.append(req)
         if self.title:
-            dl.labels.append(self._label(ctx, self.title, ((x0 + x1) / 2, y0 - ctx.units(10.0)), mode="fixed",
-                                         align=(0.5, 1.0), priority=4, size_scale=1.1))  # fmt: skip
+            dl.labels.append(chart_title(self, ctx, ((x0 + x1) / 2, y0 - ctx.units(10.0))))
         return dl
 
 
@@ -211,8 +223,7 @@ class LineChart(Element):
                 dl.labels.append(self._label(ctx, name, (xa, y), mode="fixed", align=(0.0, 0.5), priority=3))
                 x = xa + ctx.units(text_mask(ctx.style.font, ctx.style.font_px, name).width + 18.0)
         if self.title:
-            dl.labels.append(self._label(ctx, self.title, ((x0 + x1) / 2, y0 - ctx.units(10.0)), mode="fixed",
-                                         align=(0.5, 1.0), priority=4, size_scale=1.1))  # fmt: skip
+            dl.labels.append(chart_title(self, ctx, ((x0 + x1) / 2, y0 - ctx.units(10.0))))
         return dl
 
 
@@ -221,9 +232,10 @@ class PieChart(Element):
     """Wedges for ``values`` (shares of their sum) starting at ``start`` degrees, counter-clockwise.
     ``show``: "name", "percent", "both" (outside labels) or "legend" (percent inside + legend).
 
-    A percentage goes inside its wedge only where its whole box fits there (never across into a
-    neighbour), in black or white, whichever contrasts with the wedge; otherwise just outside the rim
-    at the wedge's middle. Low-chroma style palettes (greys) are replaced by a distinct palette, so
+    A percentage (and the label of a wedge of 30% or more) goes inside its wedge where its whole box
+    fits there (never across into a neighbour), in black or white, whichever contrasts with the wedge;
+    otherwise just outside the wedge's stretch of the rim (the pie shrinks, down to 0.6 r, to leave
+    such labels room in the canvas). Low-chroma style palettes (greys) are replaced by a distinct palette, so
     that wedges and legend swatches can be matched by colour."""
 
     center: Pt
@@ -238,35 +250,81 @@ class PieChart(Element):
         total = float(sum(self.values))
         return [100.0 * v / total for v in self.values]
 
+    def fitted_radius(self, ctx: Ctx) -> float:
+        """``r``, or less (down to 0.6 r) when some outside label would not fit the canvas anywhere
+        along its wedge beside a pie of radius ``r`` (text keeps its pixel size, so a smaller pie
+        leaves it room)."""
+        if self.show not in ("name", "both"):
+            return self.r
+        width, height = ctx.canvas_size
+        margin = ctx.units(8.0)
+        k = 1.0 / (ctx.unit_px * 0.95)  # pixels -> logical, with the fit's usual shrink
+        best = self.r
+        floor = 0.6 * self.r  # never below this, nor below what keeps the inside labels inside
+        angle = self.start
+        for name, pct in zip(self.labels, self.percents(), strict=True):
+            start, sweep = angle, 3.6 * pct
+            angle += sweep
+            text = f"{name} {format_number(round(pct, 1), 1)}%" if self.show == "both" else name
+            if pct >= 30.0 and self._inside_spots(ctx, text, start, sweep, self.r):  # drawn inside its wedge
+                floor = max(floor, next(f * self.r for f in (0.6, 0.7, 0.8, 0.9, 1.0)
+                                        if self._inside_spots(ctx, text, start, sweep, f * self.r)))  # fmt: skip
+                continue
+            m = text_mask(ctx.style.font, ctx.style.font_px, text)
+            w, h = m.width * k, m.height * k
+            spread = max(0.0, sweep / 2 - 4.0)
+            wedge_best = -math.inf
+            for f in (0.0, 0.25, -0.25, 0.5, -0.5, 0.75, -0.75, 1.0, -1.0):
+                a = math.radians(start + sweep / 2 + f * spread)
+                ux, uy = math.cos(a), -math.sin(a)
+                off = 5.0 * k + abs(ux) * w / 2 + abs(uy) * h / 2
+                fit = math.inf  # the box centre is center + (r + off) u: keep the box in the canvas
+                for c, u, half, size in (
+                    (self.center[0], ux, w / 2, width),
+                    (self.center[1], uy, h / 2, height),
+                ):
+                    if u > 1e-6:
+                        fit = min(fit, (size - margin - half - c) / u - off)
+                    elif u < -1e-6:
+                        fit = min(fit, (c - margin - half) / -u - off)
+                    elif not (margin + half <= c <= size - margin - half):
+                        fit = -math.inf
+                wedge_best = max(wedge_best, fit)
+            best = min(best, wedge_best)
+        return max(floor, min(self.r, best))
+
     def compile(self, ctx: Ctx) -> DrawList:
         dl = DrawList()
         colors = pie_palette(ctx.style.palette)
+        r = self.fitted_radius(ctx)
+        outside: list[tuple[float, LabelRequest]] = []
         angle = self.start
         for k, (name, pct) in enumerate(zip(self.labels, self.percents(), strict=True)):
             sweep = 3.6 * pct
             color = colors[k % len(colors)]
-            wedge = Sector(self.center, self.r, angle, angle + sweep, cls="pie wedge", fill=color, color=self.color,
+            outline = self.color if self.color is not None else ctx.style.ink  # never palette-cycled
+            wedge = Sector(self.center, r, angle, angle + sweep, cls="pie wedge", fill=color, color=outline,
                            weight=self.weight, tag=f"wedge:{name}", role=self.role, label_role=self.label_role)  # fmt: skip
             wdl = wedge.compile(ctx)
-            mid = angle + sweep / 2
             ptxt = f"{format_number(round(pct, 1), 1)}%"
-            if self.show in ("name", "both"):
-                text = f"{name} {ptxt}" if self.show == "both" else name
-                wdl.labels.append(self._outside(ctx, text, mid))
-            if self.show in ("percent", "legend"):
-                inside = self._inside_spots(ctx, ptxt, angle, sweep)
-                if inside:
-                    req = self._label(ctx, ptxt, inside[0], candidates=[(c, None) for c in inside], gap=0,
-                                      priority=1, on_fill=True, max_dist=0.0, ring=False)  # fmt: skip
-                    req.color = self.text_color or contrast_text(color)
-                    wdl.labels.append(req)
-                else:
-                    wdl.labels.append(self._outside(ctx, ptxt, mid))
+            text = {"name": name, "both": f"{name} {ptxt}"}.get(self.show, ptxt)
+            # percentages go inside their wedge where they fit; names too on wide wedges (>= 30%),
+            # which leaves the room around the pie to the narrow ones
+            inside = self._inside_spots(ctx, text, angle, sweep, r)
+            if inside and (self.show in ("percent", "legend") or pct >= 30.0):
+                req = self._label(ctx, text, inside[0], candidates=[(c, None) for c in inside], gap=0,
+                                  priority=1, on_fill=True, max_dist=0.0, ring=False)  # fmt: skip
+                req.color = self.text_color or contrast_text(color)
+                wdl.labels.append(req)
+            else:
+                outside.append((sweep, self._outside(ctx, text, angle, sweep, r)))
             dl.extend(wdl)
             angle += sweep
+        # narrow wedges have the fewest places: their labels go first
+        dl.labels += [req for _, req in sorted(outside, key=lambda o: o[0])]
         if self.show == "legend":
-            x = self.center[0] + self.r + ctx.units(18.0)
-            y = self.center[1] - self.r
+            x = self.center[0] + r + ctx.units(18.0)
+            y = self.center[1] - r
             for k, name in enumerate(self.labels):
                 s = ctx.units(ctx.style.font_px * 0.7)
                 sq = [(x, y), (x + s, y), (x + s, y + s), (x, y + s)]
@@ -279,25 +337,38 @@ class PieChart(Element):
                 )
                 y += ctx.units(ctx.style.font_px * 1.4)
         if self.title:
-            dl.labels.append(self._label(ctx, self.title, (self.center[0], self.center[1] - self.r - ctx.units(30.0)),
-                                         mode="fixed", align=(0.5, 1.0), priority=4, size_scale=1.1))  # fmt: skip
+            # at the top of the canvas, clear of the labels outside the pie's upper wedges
+            top = min(
+                self.center[1] - r - ctx.units(30.0) - ctx.units(ctx.style.font_px * 1.1), ctx.units(8.0)
+            )
+            dl.labels.append(chart_title(self, ctx, (self.center[0], top), (0.5, 0.0)))
         return dl
 
-    def _outside(self, ctx: Ctx, text: str, mid: float) -> LabelRequest:
-        p = polar(self.center, self.r, mid)
-        cands = [(p, polar((0, 0), 1, mid + d)) for d in (0, 10, -10, 25, -25)]
-        return self._label(ctx, text, p, candidates=cands, gap=5.0, priority=1, reserve=True)
+    def _outside(self, ctx: Ctx, text: str, start: float, sweep: float, r: float) -> LabelRequest:
+        """A label just outside the wedge's own stretch of the rim (its middle first, then towards its
+        ends, where a wide wedge leaves room above or below the pie): never over the pie, never
+        beside another wedge."""
+        mid = start + sweep / 2
+        spread = max(0.0, sweep / 2 - 4.0)
+        angles = [mid + f * spread for f in (0.0, 0.25, -0.25, 0.5, -0.5, 0.75, -0.75, 1.0, -1.0)]
+        cands = []
+        for extra in (0.0, 0.12, 0.25, 0.4):  # farther out: stacked above a neighbour's label
+            for a in angles:
+                cands.append((polar(self.center, r * (1 + extra), a), polar((0, 0), 1, a)))
+        # within the wedge's stretch, the label may sit anywhere along it
+        return self._label(ctx, text, polar(self.center, r, mid), candidates=cands, gap=5.0, priority=1,
+                           reserve=True, ring=False, max_dist=ctx.units(0.6 * ctx.style.font_px))  # fmt: skip
 
-    def _inside_spots(self, ctx: Ctx, text: str, start: float, sweep: float) -> list[Pt]:
+    def _inside_spots(self, ctx: Ctx, text: str, start: float, sweep: float, r: float) -> list[Pt]:
         """Centres on the wedge's bisector where the text's whole box lies inside the wedge."""
         m = text_mask(ctx.style.font, ctx.style.font_px, text)
         hw, hh = ctx.units(m.width / 2 + 2) / 0.95, ctx.units(m.height / 2 + 2) / 0.95
         mid = start + sweep / 2
         out = []
         for f in (0.62, 0.5, 0.72, 0.4, 0.8):
-            c = polar(self.center, self.r * f, mid)
+            c = polar(self.center, r * f, mid)
             corners = [(c[0] + dx, c[1] + dy) for dx in (-hw, hw) for dy in (-hh, hh)]
-            if all(_in_wedge(self.center, self.r, start, sweep, q) for q in corners):
+            if all(_in_wedge(self.center, r, start, sweep, q) for q in corners):
                 out.append(c)
         return out
 

@@ -37,6 +37,11 @@ class Ctx:
     unit_px: float  # output pixels per logical unit (before the style's fit)
     hidden: frozenset[str] = frozenset()  # roles left out
     _stroke_i: int = 0
+    canvas: tuple[float, float] = (0.0, 0.0)  # the logical canvas (width, height); (0, 0): side x side
+
+    @property
+    def canvas_size(self) -> tuple[float, float]:
+        return self.canvas if self.canvas[0] > 0 and self.canvas[1] > 0 else (self.side, self.side)
 
     def stroke_color(self, el: Element) -> RGB:
         if el.color is None and self.style.colored_strokes:
@@ -102,9 +107,10 @@ def ring_candidates(anchor: Pt, degs: Sequence[float]) -> list[tuple[Pt, Pt]]:
 
 def side_gap(ctx: Ctx, el: Element) -> float:
     """Gap (px) between a segment's centre line and a label beside it: clear of the stroke's half width
-    by more than the placer's ink margin (2 px), so that the outside candidates are not rejected as
-    touching the line (which would push length labels inside the figure)."""
-    return max(4.0, ctx.width(el) / 2 + 3.5)
+    by more than the placer's ink margin (2 px, i.e. 2.8 px at a corner of a box beside a slanted
+    side), so that the outside candidates are not rejected as touching the line (which would push
+    length labels inside the figure)."""
+    return max(4.0, ctx.width(el) / 2 + 4.5)
 
 
 def side_label_candidates(a: Pt, b: Pt, away: Pt | None) -> list[tuple[Pt, Pt]]:

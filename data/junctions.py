@@ -207,6 +207,16 @@ class StrokeSet:
             b = poly.bbox
             if x < b[0] - tol or x > b[2] + tol or y < b[1] - tol or y > b[3] + tol:
                 continue
+            if poly.n_pieces > 12:  # long sampled curves: nearest piece with numpy
+                p0, p1 = poly.arrays()
+                d = p1 - p0
+                ll = np.maximum((d * d).sum(axis=1), 1e-12)
+                t = np.clip(((x - p0[:, 0]) * d[:, 0] + (y - p0[:, 1]) * d[:, 1]) / ll, 0.0, 1.0)
+                dist = np.hypot(p0[:, 0] + t * d[:, 0] - x, p0[:, 1] + t * d[:, 1] - y)
+                k = int(np.argmin(dist))
+                if dist[k] <= tol:
+                    angles += poly.dirs_on_piece(k, float(t[k]))
+                continue
             best, best_k, best_t = tol, -1, 0.0
             for k in range(poly.n_pieces):
                 p, q = poly.piece(k)

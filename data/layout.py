@@ -1,20 +1,20 @@
 """Text label placement without overlap, in image pixels.
 
 Each label is tried at a list of candidate positions (from its request: beside a segment, on an angle's
-bisector, around a point in the widest gap between the lines meeting there, ...), then around a ring of
-directions at growing distances. A candidate is *feasible* if its ink box lies inside the image and
-does not touch any label already placed (2 px clearance); among feasible candidates the first one whose
-box covers no stroke ink (read from the boundary raster through an integral image) wins, otherwise the
-one covering the least ink. ``"fixed"`` labels (tick labels, table cells, titles) have one position;
-a label with no feasible position is dropped and reported, never drawn overlapping another.
-Labels are placed in priority order (fixed > point names > angle values > others).
+bisector, around a point in the widest gap between the lines meeting there, ...), then (unless the
+request says ``ring=False``) around a ring of directions at growing distances. A candidate is
+*feasible* if its ink box lies inside the image and does not touch any label already placed (2 px
+clearance); among feasible candidates the first one whose box (grown by 2 px) covers no stroke ink of
+the boundary raster wins, otherwise the one covering the least ink (filled regions count a tenth, unless
+the label belongs on them). ``"fixed"`` labels (tick labels, table cells, titles) have one position; a
+label with no feasible position is dropped and reported, never drawn overlapping another. Labels are
+placed in priority order (fixed > point names > angle values > others).
 
 Distance bound: a "near" or "point" label's box must lie within ``gap + max_dist`` px (``max_dist``
 from the request, default :data:`BOUND_SLACK` text heights) of its anchor or of one of its candidate
-points. A label
-far from what it names makes a wrong diagram (an angle value beside the wrong vertex), so without a
-spot within the bound the label is not placed (the renderer then retries it smaller, then drops it).
-"""
+points. A label far from what it names makes a wrong diagram (an angle value beside the wrong vertex),
+so without a spot within the bound the label is not placed (the renderer then retries it at 85% size,
+then drops it and reports it, and the suites redraw in another style)."""
 
 from __future__ import annotations
 
@@ -138,20 +138,21 @@ class Placer:
         x0, y0 = round(cx - w / 2), round(cy - h / 2)
         return (x0, y0, x0 + w, y0 + h)
 
-    def candidates(self, lab: ImageLabel) -> Iterator[tuple[int, int, int, int]]:
-        """Candidate ink boxes in order of preference (lazily)."""
+    def candidates(self, lab: ImageLabel) -> Iterator[tuple[tuple[int, int, int, int], Pt]]:
+        """Candidate ink boxes in order of preference (lazily), each with the point it was placed
+        from (its candidate point, or the anchor / first candidate a ring is around)."""
         w, h = lab.mask.width, lab.mask.height
         if lab.mode == "fixed":
             x0 = round(lab.anchor[0] - lab.align[0] * w)
             y0 = round(lab.anchor[1] - lab.align[1] * h)
-            yield (x0, y0, x0 + w, y0 + h)
+            yield (x0, y0, x0 + w, y0 + h), lab.anchor
             return
         for c, u in lab.candidates:
-            yield self.box_at(c, u, lab.gap, w, h)
+            yield self.box_at(c, u, lab.gap, w, h), c
         if lab.mode == "point":
             degs = point_label_directions(lab.branches)
             for d in degs:
-                yield self.box_at(lab.anchor, _unit_deg(d), lab.gap, w, h)
+                yield self.box_at(lab.anchor, _unit_deg(d), lab.gap, w, h), lab.anchor
             prefer = degs[0]
         else:
             if not lab.ring:
@@ -161,7 +162,7 @@ class Placer:
         center = lab.candidates[0][0] if lab.candidates else lab.anchor
         for extra in (3.0, 8.0, 16.0, 28.0):
             for d in ring:
-                yield self.box_at(center, _unit_deg(d), lab.gap + extra, w, h)
+                yield self.box_at(center, _unit_deg(d), lab.gap + extra, w, h), center
 
     @staticmethod
     def bound(lab: ImageLabel) -> float:
@@ -182,10 +183,14 @@ class Placer:
     def place(self, lab: ImageLabel) -> PlacedText | None:
         best, best_ink = None, None
         bound = self.bound(lab) if lab.mode != "fixed" else math.inf
-        for box in self.candidates(lab):
+        for box, origin in self.candidates(lab):
             if not self.feasible(box):
                 continue
-            if lab.mode != "fixed" and not self.within_bound(lab, box, bound):
+            if (
+                lab.mode != "fixed"
+                and self.box_distance(box, origin) > bound
+                and not self.within_bound(lab, box, bound)
+            ):
                 continue
             if lab.mode == "fixed":
                 best = box

@@ -17,6 +17,12 @@ Example (a parabola with its vertex marked)::
     ax.to_px(1.5, 0.25)        # logical position of a data point
 
 Tick labels are plain ASCII ("-2", "0.5"); the default tick step is 1, 2 or 5 times a power of ten.
+Grid lines and tick marks stand at every tick; labels at every ``label_every``-th unit of the step
+(default: 1 unless neighbouring labels would crowd at the style's font size, then 2, 5 or 10), and a
+``tick_format`` returning "" leaves a tick unlabelled. Where x and y labels would collide (near the
+origin of crossing axes, at the corner of box axes) they slide apart by up to half their size, keeping
+each tick within its label's extent; a y label that still collides is left out rather than dropped at
+render time (the origin name "O" is kept). Tick labels carry the tags "xtick", "ytick" and "origin".
 """
 
 from __future__ import annotations
@@ -281,7 +287,9 @@ class Axes(Element):
             py = self.y_px(v)
             dl.strokes.append(Stroke([(yax, py), (yax - tick, py)], ink, width))
         for lab in self.tick_label_layout(ctx):
-            dl.labels.append(self._fixed(ctx, lab.position(), lab.text, lab.align))
+            req = self._fixed(ctx, lab.position(), lab.text, lab.align)
+            req.tag = {"x": "xtick", "y": "ytick", "o": "origin"}[lab.axis]  # Rendered.texts[i].tag
+            dl.labels.append(req)
         if self.xlabel:
             if self.frame == "cross":
                 anchor, align = (x1 + ext, xax - gap * 2), (1.0, 1.0)

@@ -203,11 +203,19 @@ def train_mode(problem: Problem, rng: random.Random) -> TextMode:
     return TEXT_MODES[rng.choice(("Full", "Full Lite"))]
 
 
+PROBLEM_TRIES = 3  # a problem whose labels find no place in any style is replaced by another instance
+
+
 def train_sample(name: str, rng: random.Random) -> Sample:
-    """One training sample of family ``name`` (instruct and prm share it)."""
-    problem = make_problem(name, random.Random(rng.getrandbits(64)))
-    mode = train_mode(problem, rng)
-    rendered = render_problem(problem, rng, show_conditions=mode.show_conditions)
+    """One training sample of family ``name`` (instruct and prm share it). A problem instance whose
+    diagram still misses a label after every style (rare: long labels on a crowded figure) is
+    replaced by a new instance of the same family, up to PROBLEM_TRIES times."""
+    for _ in range(PROBLEM_TRIES):
+        problem = make_problem(name, random.Random(rng.getrandbits(64)))
+        mode = train_mode(problem, rng)
+        rendered = render_problem(problem, rng, show_conditions=mode.show_conditions)
+        if not rendered.dropped:
+            break
     record = problem_record(problem, question_text(problem, mode), version=mode.name)
     ann, extras = annotations_of(rendered, annotation_level())
     if ann is not None:

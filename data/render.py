@@ -160,17 +160,83 @@ def _content_points(dl: DrawList) -> list[Pt]:
     return pts
 
 
+Extent = tuple[Pt, float, float, float, float]  # logical anchor, pixels left, top, right, bottom of it
+MIN_FIT = 0.5  # the fit never shrinks the geometry below this (labels keep their size)
+MIN_FIT_RESERVE = 0.85  # reserved label room may shrink the geometry by at most this much more
+
+
+class _Extents:
+    """Points (logical) with the pixel room each needs around it, for fitting a transform."""
+
+    def __init__(self, pts: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+        self.pts, self.lo, self.hi = pts, lo, hi
+
+    @classmethod
+    def of(cls, pts: list[Pt], pad: float, boxes: Sequence[Extent]) -> _Extents:
+        xy = np.asarray(pts, dtype=np.float64).reshape(-1, 2)
+        anchors = np.asarray([a for a, *_ in boxes], dtype=np.float64).reshape(-1, 2)
+        ext = np.asarray([e for _, *e in boxes], dtype=np.float64).reshape(-1, 4) + 2.0
+        lo = np.concatenate([np.full((len(xy), 2), pad), ext[:, :2]])
+        hi = np.concatenate([np.full((len(xy), 2), pad), ext[:, 2:]])
+        return cls(np.concatenate([xy, anchors]), lo, hi)
+
+    def bounds(self, t: Similarity) -> tuple[float, float, float, float]:
+        """(x0, y0, x1, y1): the image region these points and their room cover under ``t``."""
+        if not len(self.pts):
+            return (math.inf, math.inf, -math.inf, -math.inf)
+        mx = t.a * self.pts[:, 0] + t.b * self.pts[:, 1] + t.tx
+        my = -t.b * self.pts[:, 0] + t.a * self.pts[:, 1] + t.ty
+        return (
+            float((mx - self.lo[:, 0]).min()),
+            float((my - self.lo[:, 1]).min()),
+            float((mx + self.hi[:, 0]).max()),
+            float((my + self.hi[:, 1]).max()),
+        )
+
+
+def _shrink_to_fit(t: Similarity, ext: _Extents, w: float, h: float, floor: float) -> Similarity:
+    """Shrink ``t`` (about the covered region's centre) until ``ext`` fits a w x h image, never below
+    ``floor`` times its scale (labels do not shrink with the geometry, so it may not converge)."""
+    start = t.scale
+    for _ in range(6):
+        x0, y0, x1, y1 = ext.bounds(t)
+        f = min(1.0, w / max(x1 - x0, 1e-6), h / max(y1 - y0, 1e-6))
+        if f >= 0.999:
+            break
+        # labels do not shrink with the geometry: shrink a little more than the overall ratio
+        f = max(f - 0.01, floor * start / t.scale)
+        if f >= 0.999:
+            break
+        t = t.then(f, ((x0 + x1) / 2, (y0 + y1) / 2))
+    return t
+
+
+def _shift_range(b: tuple[float, float, float, float], w: float, h: float) -> tuple[float, ...]:
+    """(dx_lo, dx_hi, dy_lo, dy_hi): shifts keeping the region ``b`` inside the image (if it fits)."""
+    x0, y0, x1, y1 = b
+    return (-x0, w - x1, -y0, h - y1)
+
+
+def _clamp(v: float, lo: float, hi: float) -> float:
+    if lo > hi:  # does not fit: centre it
+        return (lo + hi) / 2
+    return min(max(v, lo), hi)
+
+
 def fit_transform(
     dl: DrawList,
     scene: Scene,
     style: Style,
-    fixed_boxes: Sequence[tuple[Pt, float, float, float, float]] = (),
+    fixed_boxes: Sequence[Extent] = (),
+    reserved_boxes: Sequence[Extent] = (),
 ) -> Similarity:
     """Logical canvas -> image, with the style's rotation/scale/shift, kept inside the margins.
 
-    ``fixed_boxes``: (logical anchor, left, top, right, bottom) pixel extents of labels around their
-    anchors (see :func:`label_extents`); they must fit in the image too (their size does not scale with
-    the geometry)."""
+    ``fixed_boxes``: (logical anchor, left, top, right, bottom) pixel extents of fixed labels around
+    their anchors: they must fit in the image too (their size does not scale with the geometry), like
+    the geometry (shrunk at most to ``MIN_FIT``). ``reserved_boxes``: the room wanted by labels placed
+    beside the geometry (see :func:`label_extents`), honoured as far as a further shrink to
+    ``MIN_FIT_RESERVE`` and a shift that keeps everything else inside allow."""
     w, h = style.width, style.height
     s0 = min(w / scene.width, h / scene.height)
     base = Similarity(s0, 0.0, w / 2 - s0 * scene.width / 2, h / 2 - s0 * scene.height / 2)
@@ -188,24 +254,23 @@ def fit_transform(
     if not pts and not fixed_boxes:
         return t
     pad = style.margin + style.line_width + max((d.radius for d in dl.dots), default=0.0)
-    xy = np.asarray(pts, dtype=np.float64).reshape(-1, 2)
-    anchors = np.asarray([a for a, *_ in fixed_boxes], dtype=np.float64).reshape(-1, 2)
-    ext = np.asarray([e for _, *e in fixed_boxes], dtype=np.float64).reshape(-1, 4) + 2.0
-    lo = np.concatenate([np.full((len(xy), 2), pad), ext[:, :2]])  # room left/above each point
-    hi = np.concatenate([np.full((len(xy), 2), pad), ext[:, 2:]])  # room right/below
-    allp = np.concatenate([xy, anchors])
-    for _ in range(6):
-        mx = t.a * allp[:, 0] + t.b * allp[:, 1] + t.tx
-        my = -t.b * allp[:, 0] + t.a * allp[:, 1] + t.ty
-        x0, x1 = float((mx - lo[:, 0]).min()), float((mx + hi[:, 0]).max())
-        y0, y1 = float((my - lo[:, 1]).min()), float((my + hi[:, 1]).max())
-        f = min(1.0, w / max(x1 - x0, 1e-6), h / max(y1 - y0, 1e-6))
-        if f >= 0.999:
-            break
-        # labels do not shrink with the geometry: shrink a little more than the overall ratio
-        t = t.then(max(0.5, f - 0.01), ((x0 + x1) / 2, (y0 + y1) / 2))
-    dx = max(0.0, -x0) - max(0.0, x1 - w)
-    dy = max(0.0, -y0) - max(0.0, y1 - h)
+    hard = _Extents.of(pts, pad, fixed_boxes)
+    t = _shrink_to_fit(t, hard, w, h, MIN_FIT)
+    if reserved_boxes:
+        soft = _Extents.of([], 0.0, reserved_boxes)
+        both = _Extents(
+            np.concatenate([hard.pts, soft.pts]),
+            np.concatenate([hard.lo, soft.lo]),
+            np.concatenate([hard.hi, soft.hi]),
+        )
+        t = _shrink_to_fit(t, both, w, h, MIN_FIT_RESERVE)
+        want = _shift_range(both.bounds(t), w, h)
+    else:
+        want = _shift_range(hard.bounds(t), w, h)
+    must = _shift_range(hard.bounds(t), w, h)
+    # the smallest shift that brings everything in, within the shifts that keep the geometry in
+    dx = _clamp(_clamp(0.0, want[0], want[1]), must[0], must[1])
+    dy = _clamp(_clamp(0.0, want[2], want[3]), must[2], must[3])
     return Similarity(t.a, t.b, t.tx + dx, t.ty + dy)
 
 
@@ -334,8 +399,12 @@ def _prepare(
 ) -> tuple[DrawList, list[TextMask], Similarity, list[Stroke]]:
     dl = scene.compile(style, hide_roles)
     masks = _label_masks(dl, style)
-    extents = [label_extents(req, m) for req, m in zip(dl.labels, masks, strict=True)]
-    t = fit_transform(dl, scene, style, [e for e in extents if e is not None])
+    fixed, reserved = [], []
+    for req, m in zip(dl.labels, masks, strict=True):
+        ext = label_extents(req, m)
+        if ext is not None:
+            (fixed if req.mode == "fixed" else reserved).append(ext)
+    t = fit_transform(dl, scene, style, fixed, reserved)
     for f in dl.fills:
         f.points = t.map(f.points)
     for d in dl.dots:

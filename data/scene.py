@@ -103,9 +103,8 @@ class Group(Element):
         style = ctx.style
         if self.text_scale != 1.0:
             style = replace(style, font_px=max(6, round(style.font_px * self.text_scale)))
-        child = Ctx(
-            style, self.side or ctx.side / self.scale, ctx.unit_px * self.scale, ctx.hidden, ctx._stroke_i
-        )
+        side = self.side or ctx.side / self.scale
+        child = Ctx(style, side, ctx.unit_px * self.scale, ctx.hidden, ctx._stroke_i, (side, side))
         out = DrawList()
         for el in self.elements:
             if not (el.role and el.role in ctx.hidden):
@@ -208,7 +207,7 @@ class Scene:
         """All elements' draw lists, minus elements (and labels) whose role is in ``hide_roles``."""
         unit_px = min(style.width / self.width, style.height / self.height) * style.scale
         hidden = frozenset(hide_roles)
-        ctx = Ctx(style, min(self.width, self.height), unit_px, hidden)
+        ctx = Ctx(style, min(self.width, self.height), unit_px, hidden, canvas=(self.width, self.height))
         out = DrawList()
         for el in self.elements:
             if el.role and el.role in hidden:

@@ -209,9 +209,22 @@ class Solid(Element):
             )
         if "c" in self.labels and height is not None:
             p, q = height
-            away = (p[0] - 10, p[1]) if self.kind == "cylinder" else (p[0] + r, p[1])
             if self.kind == "cone":
-                away = (p[0] - r, p[1])
+                # beside the slant side a label would read as the slant height: the height gets a
+                # dimension line just right of the cone (apex level to base level) and its label
+                # right of that line
+                x = bx + r + ctx.units(10.0)
+                tick = ctx.units(4.0)
+                dim = [(x, q[1]), (x, p[1])]
+                dl.strokes.append(Stroke(dim, ink, max(1.0, width * 0.6), junctions=False))
+                for y in (q[1], p[1]):
+                    dl.strokes.append(
+                        Stroke([(x - tick, y), (x + tick, y)], ink, max(1.0, width * 0.6), junctions=False)
+                    )
+                p, q = dim[1], dim[0]
+                away = (x - 10, (p[1] + q[1]) / 2)
+            else:
+                away = (p[0] - 10, p[1]) if self.kind == "cylinder" else (p[0] + r, p[1])
             dl.labels.append(
                 self._label(
                     ctx,
@@ -219,6 +232,7 @@ class Solid(Element):
                     p,
                     candidates=side_label_candidates(p, q, away),
                     gap=side_gap(ctx, self),
+                    reserve=True,
                 )
             )
         dl.shapes.append(ShapeBox(self.kind, outline, pad=width / 2, tag=self.tag))

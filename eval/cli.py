@@ -46,6 +46,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--bon", type=int, default=None, help="PRM-guided best-of-N (needs --prm)")
     run.add_argument("--prm", default=None, help="PRM checkpoint folder for --bon")
     run.add_argument("--no-progress", action="store_true")
+    run.add_argument(
+        "--blank-images", action="store_true", help="blind baseline: replace every image by a white canvas"
+    )
     run.set_defaults(func=cmd_run)
 
     score = esub.add_parser("score", help="score a predictions.jsonl from any model")
@@ -119,6 +122,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = GenerationSettings(
         max_new_tokens=args.max_new_tokens, do_sample=args.do_sample, temperature=args.temperature,
         top_p=args.top_p, seed=args.seed, batch_size=args.batch_size, repeats=args.repeats,
+        blank_images=args.blank_images,
     ).validate()  # fmt: skip
     info = model_info(args.model)
     args.out.mkdir(parents=True, exist_ok=True)

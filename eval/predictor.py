@@ -37,6 +37,7 @@ class GenerationSettings:
     seed: int = 0
     batch_size: int = 8
     repeats: int = 1
+    blank_images: bool = False  # the image-blanked baseline: every image replaced by a white canvas
 
     def validate(self) -> GenerationSettings:
         if self.max_new_tokens < 1:
@@ -88,17 +89,9 @@ class Predictor(Protocol):
 def resolve_model_dir(model: str) -> Path:
     """``--model``: a checkpoint folder, or ``default`` for the shipped embedded model."""
     if model == "default":
-        try:
-            mllm = importlib.import_module("svemath.mllm")
-        except ImportError as exc:  # pragma: no cover - the package always exists
-            raise CheckpointError(f"--model default: svemath.mllm cannot be imported ({exc})") from None
-        fn = getattr(mllm, "default_model_dir", None)
-        if fn is None:
-            raise CheckpointError(
-                "--model default: this build ships no embedded model (svemath.mllm.default_model_dir is "
-                "missing); pass a checkpoint folder"
-            )
-        return Path(fn())
+        from svemath.mllm.presets import default_model_dir
+
+        return default_model_dir(required=True)
     path = Path(model)
     if not path.is_dir():
         raise CheckpointError(f"--model {model}: not a checkpoint folder")

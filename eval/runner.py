@@ -19,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
 from svemath.errors import DataFormatError, ImageLoadError, SVEMathError
 from svemath.eval.base import Benchmark, Example
 from svemath.eval.predictions import PredictionWriter, read_predictions, repair_tail
@@ -98,6 +100,8 @@ def generate_predictions(
                 except ImageLoadError as exc:
                     rows.append({**base, "response": None, "error": f"ImageLoadError: {exc}"})
                     continue
+                if settings.blank_images:  # blind baseline: same size, no content
+                    image = Image.new("RGB", image.size, (255, 255, 255))
             requests.append(GenerationRequest(ex, prompt, image, repeat=k, seed=settings.seed + k))
             rows.append(base)
         return requests, rows

@@ -34,6 +34,7 @@ _EXPORTS = {
     "save_pretrained": "svemath.mllm.presets",
     "build_meta_model": "svemath.mllm.presets",
     "preset_names": "svemath.mllm.presets",
+    "default_model_dir": "svemath.mllm.presets",
     "generate": "svemath.mllm.generation",
     "stream_answer": "svemath.mllm.generation",
     "register_auto_classes": "svemath.mllm.auto",

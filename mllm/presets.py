@@ -297,3 +297,25 @@ def save_pretrained(model, processor, directory: str | Path) -> None:
     """Write model (safetensors + config) and processor (tokenizer + svemath_processor.json) to one folder."""
     model.save_pretrained(directory)
     processor.save_pretrained(directory)
+
+
+def default_model_dir(required: bool = True) -> Path | None:
+    """The embedded default model: ``$SVEMATH_DEFAULT_MODEL`` when set, else the checkpoint shipped with
+    the package (``svemath/assets/tiny-release``). Returns None (or raises CheckpointError when
+    ``required``) if there is none."""
+    import os
+    from importlib import resources
+
+    env = os.environ.get("SVEMATH_DEFAULT_MODEL")
+    path = Path(env) if env else Path(str(resources.files("svemath") / "assets" / "tiny-release"))
+    if (path / "config.json").is_file():
+        return path
+    if not required:
+        return None
+    if env:
+        raise CheckpointError(f"SVEMATH_DEFAULT_MODEL={env} is not a model directory (no config.json)")
+    raise CheckpointError(
+        "this build ships no embedded default model; train one with "
+        "'svemath train --recipe tiny-release --out DIR' (or 'svemath quickstart --out DIR') and pass "
+        "--model DIR/instruct/model"
+    )

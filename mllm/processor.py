@@ -203,7 +203,9 @@ class SVEMathProcessor:
         with ``image_features`` (one image's cached tower outputs) the sample carries those instead."""
         if image is not None and image_features is not None:
             raise ConfigError("pass image or image_features, not both")
-        messages = self._messages(conversation, image is not None or image_features is not None, system_prompt)
+        messages = self._messages(
+            conversation, image is not None or image_features is not None, system_prompt
+        )
         ids, labels = encode_conversation(
             self.tokenizer,
             messages,

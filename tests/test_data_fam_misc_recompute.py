@@ -300,8 +300,14 @@ def test_line_chart_answers_from_markers():
 
 
 def test_pie_answers_from_wedge_labels():
+    crowded = 0
     for seed in range(30):
-        p, _, texts = solve("pie_share", seed)
+        p = FAMS.get("pie_share").make(random.Random(seed))
+        out = render(p.scene, Style.clean())
+        if out.dropped:  # a label with no place is left out (never misplaced); the suites redraw
+            crowded += 1
+            continue
+        texts = out.annotations()["texts"]
         shares = {}
         for t in texts:
             m = re.fullmatch(r"(.+) (\d+)%", t["text"])
@@ -321,3 +327,4 @@ def test_pie_answers_from_wedge_labels():
             total = int(re.search(r"describes (\d+)", q).group(1))
             got = total * shares[named[0]] // 100
         assert str(got) == p.answer, (seed, q, shares)
+    assert crowded <= 2, f"{crowded}/30 clean pie renders left a label out"

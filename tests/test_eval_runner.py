@@ -263,7 +263,7 @@ def test_cli_run_oracle_and_score(tmp_path, capsys):
                 "--out",
                 "o",
             ],
-            "ships no embedded model",
+            "is not a model directory",
         ),
         (
             [
@@ -317,9 +317,7 @@ def test_cli_run_oracle_and_score(tmp_path, capsys):
     ],
 )
 def test_cli_user_errors_exit_1(argv, message, tmp_path, capsys, monkeypatch):
-    import svemath.mllm
-
-    monkeypatch.delattr(svemath.mllm, "default_model_dir", raising=False)
+    monkeypatch.setenv("SVEMATH_DEFAULT_MODEL", str(tmp_path / "no-model"))
     monkeypatch.chdir(tmp_path)
     argv = [a.replace("{fix}", str(FIX)).replace("{tmp}", str(tmp_path)) for a in argv]
     assert main(argv) == 1

@@ -16,7 +16,7 @@ def test_bench_generate_smoke(tmp_path):
     data = json.loads(out.read_text())
     gen, fwd = data["generation"], data["forward"]
     assert gen["batched_tokens_per_s"] > 0 and gen["loop_tokens_per_s"] > 0
-    assert gen["speedup"] == pytest.approx(gen["loop_s"] / gen["batched_s"], rel=0.01)
+    assert gen["speedup"] == pytest.approx(gen["loop_s"] / gen["batched_s"], rel=0.05)
     assert fwd["sve_s"] > 0 and fwd["clip_only_s"] > 0 and fwd["train_step_s"] > 0
     assert data["memory"]["peak_rss_mb"] > 100
     assert data["parameters"]["clip_only"]["all"]["total"] < data["parameters"]["sve"]["all"]["total"]

@@ -74,7 +74,9 @@ class FeatureCache:
         batch_size: int = 32,
     ) -> FeatureCache:
         """Load the cache for ``records`` (with images) or compute and write it."""
-        key = hashlib.sha256(f"{towers_hash(model, processor)}:{dataset_hash(dataset_path)}".encode()).hexdigest()
+        key = hashlib.sha256(
+            f"{towers_hash(model, processor)}:{dataset_hash(dataset_path)}".encode()
+        ).hexdigest()
         file = cache_dir / f"{name}-{key[:16]}.safetensors"
         indices = [i for i, r in enumerate(records) if r.image is not None]
         with_images = [records[i] for i in indices]
@@ -88,7 +90,11 @@ class FeatureCache:
             for start in tqdm(range(0, len(with_images), batch_size), desc=f"caching {name} features"):
                 batch = [processor.preprocess_image(r.image) for r in with_images[start : start + batch_size]]
                 pixels = torch.stack([b["pixel_values"] for b in batch])
-                geo = torch.stack([b["geo_pixel_values"] for b in batch]) if "geo_pixel_values" in batch[0] else None
+                geo = (
+                    torch.stack([b["geo_pixel_values"] for b in batch])
+                    if "geo_pixel_values" in batch[0]
+                    else None
+                )
                 feats = model.encode_images(pixels, geo)
                 for k, v in feats.items():
                     chunks.setdefault(k, []).append(v.detach().to(torch.bfloat16).cpu())

@@ -45,3 +45,25 @@ def deepspeed_config(name_or_path: str | None, stage: StageConfig, precision: st
     if cfg.get("bf16", {}).get("enabled") == "auto":
         cfg["bf16"]["enabled"] = precision == "bf16"
     return cfg
+
+
+def process_state(deepspeed: bool = False):
+    """The accelerate process state, created before anything else touches it: gloo when 2+ CPU ranks
+    were launched; with ``deepspeed`` the state is DeepSpeed's (on CPU: ``DS_ACCELERATOR=cpu`` + gloo)."""
+    import torch
+    from accelerate import PartialState
+
+    multi = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    kwargs: dict[str, Any] = {}
+    if deepspeed:
+        if not multi:
+            raise ConfigError("distributed: deepspeed needs a multi-process launch (torchrun / accelerate launch)")
+        os.environ["ACCELERATE_USE_DEEPSPEED"] = "true"
+        if not torch.cuda.is_available():
+            os.environ.setdefault("DS_ACCELERATOR", "cpu")
+            kwargs["backend"] = "gloo"
+    elif not torch.cuda.is_available():
+        kwargs["cpu"] = True
+        if multi:
+            kwargs["backend"] = "gloo"
+    return PartialState(**kwargs)

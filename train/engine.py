@@ -9,6 +9,7 @@ a wall-clock cap, ``metrics.jsonl`` logging, atomic checkpoints and exact resume
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -80,6 +81,20 @@ def set_trainable(model: torch.nn.Module, names: list[str]) -> dict[str, dict[st
     return counts
 
 
+@contextlib.contextmanager
+def full_parameters(acc: Any, model: torch.nn.Module):
+    """Within the block every parameter of ``model`` is whole, also under DeepSpeed ZeRO-3 (collective:
+    all ranks must enter it)."""
+    plugin = getattr(acc.state, "deepspeed_plugin", None)
+    if plugin is None or plugin.zero_stage != 3:
+        yield
+        return
+    import deepspeed
+
+    with deepspeed.zero.GatheredParameters(list(model.parameters()), modifier_rank=None):
+        yield
+
+
 def restore_frozen(model: torch.nn.Module) -> None:
     """Re-freeze towers that :func:`set_trainable` unfroze for a stage."""
     for module in model.modules():
@@ -106,13 +121,17 @@ def param_groups(model: torch.nn.Module, stage: StageConfig) -> list[dict[str, A
 
 def make_accelerator(recipe: RecipeConfig, stage: StageConfig, precision: str):
     from accelerate import Accelerator, DeepSpeedPlugin
-    from accelerate.utils import InitProcessGroupKwargs
+    from accelerate.utils import DistributedDataParallelKwargs, InitProcessGroupKwargs
 
-    kwargs: dict[str, Any] = {"gradient_accumulation_steps": stage.grad_accum}
+    # stages train parts of the model (frozen towers, heads without targets in a batch): let DDP skip
+    # parameters that get no gradient in a step
+    handlers: list[Any] = [DistributedDataParallelKwargs(find_unused_parameters=True)]
+    kwargs: dict[str, Any] = {"gradient_accumulation_steps": stage.grad_accum, "kwargs_handlers": handlers}
     if not torch.cuda.is_available():
-        kwargs["cpu"] = True
+        if recipe.distributed != "deepspeed":  # DeepSpeed on CPU runs through DS_ACCELERATOR=cpu instead
+            kwargs["cpu"] = True
         if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # launched with 2+ CPU ranks: gloo
-            kwargs["kwargs_handlers"] = [InitProcessGroupKwargs(backend="gloo")]
+            handlers.append(InitProcessGroupKwargs(backend="gloo"))
     kwargs["mixed_precision"] = "bf16" if precision == "bf16" else "no"
     if recipe.distributed == "deepspeed":
         from svemath.train.distributed import deepspeed_config
@@ -205,23 +224,27 @@ class StageRunner:
         optimizer = torch.optim.AdamW(
             groups, betas=tuple(stage.optim.betas), weight_decay=stage.optim.weight_decay
         )
-        sources = objective.sources()
+        with acc.main_process_first():  # rank 0 builds feature caches; the others then read them
+            sources = objective.sources()
         samplers, n_examples = self._samplers(sources, acc.num_processes, acc.process_index)
         steps_total = total_steps(stage, n_examples, acc.num_processes)
         scheduler = build_scheduler(
             optimizer, steps_total, stage.optim.warmup_ratio, stage.optim.min_lr_ratio
         )
-        write_json(
-            self.out_dir / "stage_config.json", {"recipe": to_dict(self.recipe), "stage": to_dict(stage)}
-        )
-        write_json(self.out_dir / "trainable.json", counts)
+        if acc.is_main_process:
+            write_json(
+                self.out_dir / "stage_config.json", {"recipe": to_dict(self.recipe), "stage": to_dict(stage)}
+            )
+            write_json(self.out_dir / "trainable.json", counts)
 
         step, history = 0, []
         ckpt = self.out_dir / CHECKPOINT
         if resume and ckpt.exists() and self.recipe.distributed != "deepspeed":
             state = load_train_state(ckpt, model=model, optimizer=optimizer, scheduler=scheduler)
             step, history = state["step"], state.get("history", [])
-        model, optimizer = acc.prepare(model, optimizer)
+        # the module DDP/DeepSpeed wrap: the model itself, or an objective's task module (e.g. GeoGLIP
+        # and its losses) whose forward computes the loss, so gradient sync sees a real forward call
+        task, optimizer = acc.prepare(objective.task_module(model), optimizer)
         if resume and ckpt.exists() and self.recipe.distributed == "deepspeed":
             acc.load_state(str(ckpt / "deepspeed"))
             state = json.loads((ckpt / "trainer.json").read_text())
@@ -245,12 +268,12 @@ class StageRunner:
                 items = sampler.batch(step * stage.grad_accum + micro)
                 examples = [sources[name].get(i) for name, i in items]
                 batch = move_to(objective.collate(examples), acc.device)
-                with acc.accumulate(model):
+                with acc.accumulate(task):
                     with acc.autocast():
-                        loss, logs = objective.loss(model, batch)
+                        loss, logs = objective.loss(task, batch)
                     acc.backward(loss)
                     if acc.sync_gradients and stage.optim.max_grad_norm > 0:
-                        acc.clip_grad_norm_(model.parameters(), stage.optim.max_grad_norm)
+                        acc.clip_grad_norm_(task.parameters(), stage.optim.max_grad_norm)
                     optimizer.step()
                     optimizer.zero_grad(set_to_none=True)
                 logs = {"loss": float(loss.detach()), **logs}
@@ -266,7 +289,8 @@ class StageRunner:
                 self._log(metrics_path, record)
                 bar.set_postfix(loss=f"{logs_acc['loss']:.4f}")
             if stage.heldout and (step % stage.eval_every == 0 or step == steps_total):
-                last_eval = objective.evaluate(acc.unwrap_model(model))
+                with full_parameters(acc, model):
+                    last_eval = objective.evaluate(model)
                 model.train()
                 self._log(metrics_path, {"step": step, **{f"eval/{k}": v for k, v in last_eval.items()}})
                 history.append({"step": step, **last_eval})
@@ -278,15 +302,15 @@ class StageRunner:
             if out_of_time and step < steps_total:
                 stopped = "wall"
             if step % stage.save_every == 0 or stopped != "completed" or step == steps_total:
-                self._save(ckpt, model, optimizer, scheduler, step, history)
+                self._save(ckpt, model, task, optimizer, scheduler, step, history)
             if stopped != "completed":
                 break
         bar.close()
         if stage.heldout and stage.gates and gates_ok is None:
             gates_ok = False
         wall = time.time() - t0
-        extra = objective.on_stage_end(acc.unwrap_model(model))
-        restore_frozen(acc.unwrap_model(model))
+        extra = objective.on_stage_end(model)
+        restore_frozen(model)
         result = StageResult(
             stage.name,
             step,
@@ -298,7 +322,7 @@ class StageRunner:
             round(samples * acc.num_processes / max(wall, 1e-9), 3),
             extra,
         )
-        self._save_final(model, processor)
+        self._save_final(model, task, processor)
         if acc.is_main_process:
             write_json(self.out_dir / "result.json", asdict(result))
             from svemath.train.plots import plot_stage_metrics
@@ -314,13 +338,16 @@ class StageRunner:
         if self.accelerator.trackers:
             self.accelerator.log({k: v for k, v in record.items() if k != "step"}, step=record["step"])
 
-    def _save(self, ckpt: Path, model, optimizer, scheduler, step: int, history: list) -> None:
+    def _save(self, ckpt: Path, model, task, optimizer, scheduler, step: int, history: list) -> None:
         acc = self.accelerator
         trainer = {"step": step, "stage": self.stage.name, "history": history}
         if self.recipe.distributed == "deepspeed":
             # DeepSpeed shards optimizer state across ranks: use its own (collective) checkpoint format.
             tmp = ckpt.parent / f"{ckpt.name}.tmp"
+            (tmp / "deepspeed").mkdir(parents=True, exist_ok=True)
+            acc.wait_for_everyone()
             acc.save_state(str(tmp / "deepspeed"))
+            acc.wait_for_everyone()  # every rank has written its shard before the rename
             if acc.is_main_process:
                 write_json(tmp / "trainer.json", trainer)
                 import shutil
@@ -331,18 +358,17 @@ class StageRunner:
             acc.wait_for_everyone()
             return
         if acc.is_main_process:
-            save_train_state(
-                ckpt, model=acc.unwrap_model(model), optimizer=optimizer, scheduler=scheduler, trainer=trainer
-            )
+            save_train_state(ckpt, model=model, optimizer=optimizer, scheduler=scheduler, trainer=trainer)
         acc.wait_for_everyone()
 
-    def _save_final(self, model, processor) -> None:
+    def _save_final(self, model, task, processor) -> None:
         acc = self.accelerator
-        state_dict = acc.get_state_dict(model)
+        with full_parameters(acc, model):  # ZeRO-3 partitions parameters: gather them (on every rank)
+            state_dict = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
         if acc.is_main_process:
             from svemath.fileio import atomic_dir
 
-            unwrapped = acc.unwrap_model(model)
+            unwrapped = model
             with atomic_dir(self.out_dir / FINAL) as tmp:
                 if hasattr(unwrapped, "save_pretrained"):
                     unwrapped.save_pretrained(tmp, state_dict=state_dict, safe_serialization=True)

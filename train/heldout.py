@@ -60,10 +60,17 @@ def heldout_accuracy(
     records = []
     for ex, resp in zip(examples, responses):
         verdict = bench.judge(resp, ex, style="plain")
-        records.append({
-            "id": ex.id, "group_id": ex.group_id, "variant": ex.variant, "correct": verdict["robust"]["correct"],
-            "family": ex.meta.get("family"), "level": ex.meta.get("difficulty"), "response": resp,
-        })
+        records.append(
+            {
+                "id": ex.id,
+                "group_id": ex.group_id,
+                "variant": ex.variant,
+                "correct": verdict["robust"]["correct"],
+                "family": ex.meta.get("family"),
+                "level": ex.meta.get("difficulty"),
+                "response": resp,
+            }
+        )
     n_done = max(1, len(records))
     out: dict[str, Any] = {"accuracy": sum(r["correct"] for r in records) / n_done, "n": len(records)}
     for key in ("level", "family"):

@@ -33,6 +33,27 @@ class CaptionSource:
         return {"image": r.image, "text": r.response}
 
 
+class CLIPTask(torch.nn.Module):
+    """The open_clip model and open_clip's ``ClipLoss`` as one forward (what DDP wraps in this stage).
+    Under DDP the loss gathers features from every rank (``gather_with_grad``), as open_clip trains."""
+
+    def __init__(self, clip_model: torch.nn.Module) -> None:
+        super().__init__()
+        import torch.distributed as dist
+        from open_clip.loss import ClipLoss
+
+        self.clip = clip_model
+        world = dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+        rank = dist.get_rank() if world > 1 else 0
+        self.loss = ClipLoss(gather_with_grad=world > 1, rank=rank, world_size=world)
+
+    def forward(self, pixels: torch.Tensor, text: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        image = self.clip.encode_image(pixels, normalize=True)
+        text_emb = self.clip.encode_text(text, normalize=True)
+        scale = self.clip.logit_scale.exp()
+        return self.loss(image, text_emb, scale), scale
+
+
 @register_objective
 class ContrastiveCLIP(Objective):
     name = "clip"
@@ -45,9 +66,6 @@ class ContrastiveCLIP(Objective):
                 e.dataset: CaptionSource(load_dataset(self.ctx.dataset_paths[e.dataset]).records)
                 for e in self.stage.data
             }
-            from open_clip.loss import ClipLoss
-
-            self._loss = ClipLoss()
         return self._sources
 
     def collate(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
@@ -56,12 +74,12 @@ class ContrastiveCLIP(Objective):
         tokens = self.ctx.model.clip.tokenize([ex["text"] for ex in examples])
         return {"pixel_values": pixels, "text": tokens}
 
-    def loss(self, model: torch.nn.Module, batch: dict[str, Any]) -> tuple[torch.Tensor, dict[str, float]]:
-        clip = model.clip.model
-        image = clip.encode_image(batch["pixel_values"], normalize=True)
-        text = clip.encode_text(batch["text"], normalize=True)
-        scale = clip.logit_scale.exp()
-        return self._loss(image, text, scale), {"logit_scale": float(scale.detach())}
+    def task_module(self, model: torch.nn.Module) -> torch.nn.Module:
+        return CLIPTask(model.clip.model)
+
+    def loss(self, task: torch.nn.Module, batch: dict[str, Any]) -> tuple[torch.Tensor, dict[str, float]]:
+        loss, scale = task(batch["pixel_values"], batch["text"])
+        return loss, {"logit_scale": float(scale.detach())}
 
     @torch.no_grad()
     def evaluate(self, model: torch.nn.Module) -> dict[str, float]:

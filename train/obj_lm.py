@@ -58,7 +58,9 @@ class LanguageModeling(Objective):
             path = ctx.dataset_paths[entry.dataset]
             dataset = load_dataset(path, image_root=spec.image_root, skip_bad=spec.skip_bad)
             if dataset.bad:
-                print(f"dataset {entry.dataset}: skipped {len(dataset.bad)} bad records (first: {dataset.bad[0]})")
+                print(
+                    f"dataset {entry.dataset}: skipped {len(dataset.bad)} bad records (first: {dataset.bad[0]})"
+                )
             cache = None
             if stage.cache_features:
                 cache = self._cache(dataset, path, entry.dataset)
@@ -90,8 +92,8 @@ class LanguageModeling(Objective):
         ]  # fmt: skip
         return dict(proc.collate(samples, "right"))
 
-    def loss(self, model: torch.nn.Module, batch: dict[str, Any]) -> tuple[torch.Tensor, dict[str, float]]:
-        out = model(**batch)
+    def loss(self, task: torch.nn.Module, batch: dict[str, Any]) -> tuple[torch.Tensor, dict[str, float]]:
+        out = task(**batch)
         logs: dict[str, float] = {}
         gates = getattr(out, "gates", None)
         if gates is not None:

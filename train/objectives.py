@@ -60,7 +60,13 @@ class Objective:
     def collate(self, examples: list[Any]) -> dict[str, Any]:
         raise NotImplementedError
 
-    def loss(self, model: torch.nn.Module, batch: dict[str, Any]) -> tuple[torch.Tensor, dict[str, float]]:
+    def task_module(self, model: torch.nn.Module) -> torch.nn.Module:
+        """The module the engine wraps for (distributed) training and passes to :meth:`loss`: the model
+        itself, or a small module sharing its parameters whose ``forward`` computes this loss."""
+        return model
+
+    def loss(self, task: torch.nn.Module, batch: dict[str, Any]) -> tuple[torch.Tensor, dict[str, float]]:
+        """Loss of one micro-batch; ``task`` is :meth:`task_module`'s module, possibly DDP-wrapped."""
         raise NotImplementedError
 
     @torch.no_grad()

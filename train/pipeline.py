@@ -15,6 +15,7 @@ previous stage left it), a stage name, a model directory, or ``none`` (fresh fro
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -122,12 +123,22 @@ def run_recipe(
     """Run (some of) a recipe's stages; returns and writes ``OUT/summary.json``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    dump_config(recipe, out_dir / "recipe.yaml")
+    if int(os.environ.get("RANK", "0")) == 0:
+        dump_config(recipe, out_dir / "recipe.yaml")
     t0 = time.time()
     to_run = _stages_to_run(recipe, stages)
+    if recipe.distributed == "deepspeed" and len(to_run) > 1:
+        raise ConfigError(
+            "with DeepSpeed, run one stage per launch (DeepSpeed allows one engine per process): "
+            f"add --stage NAME for one of {[s.name for s in to_run]}"
+        )
     needed = {e.dataset for s in to_run for e in s.data} | {s.heldout for s in to_run if s.heldout}
     needed |= set(recipe.model.get("tokenizer_corpus", []) if isinstance(recipe.model, dict) else [])
-    paths = prepare_datasets(recipe, out_dir / "data", workers=workers, only=needed)
+    from svemath.train.distributed import process_state
+
+    state = process_state(deepspeed=recipe.distributed == "deepspeed")
+    with state.main_process_first():  # rank 0 generates; the others then find the datasets in place
+        paths = prepare_datasets(recipe, out_dir / "data", workers=workers, only=needed)
     factory = model_factory or default_model_factory
     summary_path = out_dir / "summary.json"
     summary: dict[str, Any] = read_json(summary_path) if (resume and summary_path.exists()) else {}
@@ -154,9 +165,11 @@ def run_recipe(
         model = runner.accelerator.unwrap_model(model)
         loaded_from = stage_dir / FINAL
         summary["stages"][stage.name] = asdict(result)
+        if state.is_main_process:
+            write_json(summary_path, summary)
+    summary["wall_s"] = round(time.time() - t0, 1)
+    if state.is_main_process:
         write_json(summary_path, summary)
-    summary["wall_s"] = round(time.time() - t0, 1) + float(summary.get("previous_wall_s", 0.0))
-    write_json(summary_path, summary)
     return summary
 
 

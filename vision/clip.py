@@ -118,6 +118,10 @@ class CLIPTower(FreezableModule):
         except RuntimeError as exc:  # open_clip reports unknown tags / missing files this way
             raise ConfigError(f"CLIP tower {cfg.model_name!r} pretrained={cfg.pretrained!r}: {exc}") from None
         self.model.eval()
+        for name in ("logit_scale", "logit_bias"):  # 0-dim -> [1]: DeepSpeed cannot broadcast 0-dim tensors
+            param = getattr(self.model, name, None)
+            if isinstance(param, torch.nn.Parameter) and param.dim() == 0:
+                setattr(self.model, name, torch.nn.Parameter(param.detach().reshape(1), param.requires_grad))
         visual = self.model.visual
         self.num_layers = len(visual.transformer.resblocks)
         self.block_index = self._block_index(cfg.select_layer)

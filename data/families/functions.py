@@ -10,7 +10,6 @@ MathVerse "essential condition": drawn as a label with role ``"condition"`` and 
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable
 
@@ -89,31 +88,11 @@ def shift_text(h: int) -> str:
     return "x" if h == 0 else (f"(x - {h})" if h > 0 else f"(x + {-h})")
 
 
-def expr_label(
-    sc: Scene, ax: Axes, f, text: str, label_x: float, color: int | None = None, attach: bool = False
-) -> None:
-    """The curve of ``f`` and its expression ``text`` as a (hideable) condition label: beside the curve
-    near ``label_x`` when ``attach`` (several curves), else in the plot corner farthest from the curve
-    (long expressions rarely find room beside a curve), in the curve's colour."""
-    if attach:
-        sc.add(ax.curve(f, label=text, label_x=label_x, label_role=CONDITION, color=color))
-        return
-    sc.add(ax.curve(f, color=color))
-    (x0, x1), (y0, y1) = ax.xlim, ax.ylim
-    samples = []
-    for i in range(121):
-        x = x0 + (x1 - x0) * i / 120
-        try:
-            y = f(x)
-        except (ValueError, ZeroDivisionError):
-            continue
-        if y0 <= y <= y1:
-            samples.append(ax.to_px(x, y))
-    corners = [ax.to_px(x0 + (x1 - x0) * fx, y0 + (y1 - y0) * fy) for fy in (0.9, 0.1) for fx in (0.3, 0.7)]
-    best = max(corners, key=lambda c: min((math.dist(c, q) for q in samples), default=1e9))
-    sc.add(
-        Text(best, text, placement="near", direction=90.0, color=color, label_role=CONDITION, size_scale=0.85)
-    )
+def expr_label(sc: Scene, ax: Axes, f, text: str, label_x: float, color: int | None = None) -> None:
+    """The curve of ``f`` and its expression ``text`` as a (hideable) condition label beside the
+    curve, in the curve's colour: first near ``label_x``, then wherever along the curve there is room
+    (the curve label's placement tries spots all along every piece, on both sides and diagonally)."""
+    sc.add(ax.curve(f, label=text, label_x=label_x, label_role=CONDITION, color=color))
 
 
 def _value_function(

@@ -289,8 +289,8 @@ def lines_intersection(rng: random.Random, variant_rng: random.Random | None = N
     t1, t2 = f"y = {poly_text([m1, b1])}", f"y = {poly_text([m2, b2])}"
     sc, ax = plot_axes(vr, (-4, 4), (-4, 4))
     lx = vr.choice([-3.5, 3.5])
-    expr_label(sc, ax, lambda x: m1 * x + b1, t1, label_x=lx, color=0, attach=True)
-    expr_label(sc, ax, lambda x: m2 * x + b2, t2, label_x=-lx, color=3, attach=True)
+    expr_label(sc, ax, lambda x: m1 * x + b1, t1, label_x=lx, color=0)
+    expr_label(sc, ax, lambda x: m2 * x + b2, t2, label_x=-lx, color=3)
     ann_x, _ = calc(f"({num(b2)}-({num(b1)}))/({num(m1)}-({num(m2)}))")
     ann_y, _ = calc(poly_calc([m1, b1], px))
     steps = [

@@ -280,7 +280,7 @@ def pie_share(rng: random.Random, variant_rng: random.Random | None = None):
         if min(pcts) >= 10 and sorted(pcts)[-1] != sorted(pcts)[-2]:
             break
     sc = Scene(384, 384, rotation_limit=0)
-    show = "both"  # legend mode needs colour matching (ambiguous in grey palettes): not used
+    show = "both"  # answers are read off "name N%" labels (legend mode needs matching wedge colours)
     sc.add(
         PieChart(
             (192 if show == "both" else 140, 205),
