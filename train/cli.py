@@ -13,6 +13,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true", help="skip finished stages, continue the interrupted one")
     p.add_argument("--workers", type=int, default=2, help="data-generation worker processes")
     p.add_argument("--dry-run", action="store_true", help="resolve and print the recipe, train nothing")
+    p.add_argument("--world-size", type=int, default=None, help="ranks assumed by --dry-run's DeepSpeed configs")
     p.add_argument("overrides", nargs="*", help="key=value overrides, e.g. stages.instruct.steps=100")
     p.set_defaults(func=run)
 
@@ -32,7 +33,9 @@ def run(args: argparse.Namespace) -> int:
             from svemath.train.distributed import deepspeed_config
 
             for stage in recipe.stages:
-                cfg = deepspeed_config(recipe.deepspeed_config, stage, recipe.precision)
+                cfg = deepspeed_config(
+                    stage.deepspeed_config or recipe.deepspeed_config, stage, recipe.precision, args.world_size
+                )
                 print(f"# deepspeed config for stage {stage.name}:\n{json.dumps(cfg)}")
         return 0
     from svemath.train.pipeline import print_summary, run_recipe

@@ -97,6 +97,7 @@ class StageConfig:
     curriculum: list[CurriculumPhase] = field(default_factory=list)
     cache_features: bool = False  # frozen towers: compute their features once per image
     gradient_checkpointing: bool = False
+    deepspeed_config: str | None = None  # overrides the recipe's (e.g. ZeRO-2 for align, ZeRO-3 for instruct)
     optim: OptimSpec = field(default_factory=OptimSpec)
     options: dict[str, Any] = field(default_factory=dict)  # objective-specific settings
     skip: bool = False

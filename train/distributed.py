@@ -29,10 +29,12 @@ def config_path(name_or_path: str) -> Path:
     return path
 
 
-def deepspeed_config(name_or_path: str | None, stage: StageConfig, precision: str) -> dict[str, Any]:
-    """Load a DeepSpeed JSON config and fill its "auto" values for ``stage``."""
+def deepspeed_config(
+    name_or_path: str | None, stage: StageConfig, precision: str, world: int | None = None
+) -> dict[str, Any]:
+    """Load a DeepSpeed JSON config and fill its "auto" values for ``stage`` on ``world`` ranks."""
     cfg = json.loads(config_path(name_or_path or "zero2").read_text())
-    world = int(os.environ.get("WORLD_SIZE", "1"))
+    world = world or int(os.environ.get("WORLD_SIZE", "1"))
     fill = {
         "train_micro_batch_size_per_gpu": stage.batch_size,
         "gradient_accumulation_steps": stage.grad_accum,

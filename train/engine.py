@@ -136,7 +136,7 @@ def make_accelerator(recipe: RecipeConfig, stage: StageConfig, precision: str):
     if recipe.distributed == "deepspeed":
         from svemath.train.distributed import deepspeed_config
 
-        ds = deepspeed_config(recipe.deepspeed_config, stage, precision)
+        ds = deepspeed_config(stage.deepspeed_config or recipe.deepspeed_config, stage, precision)
         kwargs["deepspeed_plugin"] = DeepSpeedPlugin(hf_ds_config=ds)
     return Accelerator(**kwargs)
 

@@ -32,13 +32,43 @@ def build_recipe_model(recipe: RecipeConfig, out_dir: Path, paths: dict[str, Pat
 
     kwargs = dict(recipe.model)
     corpus_names = kwargs.pop("tokenizer_corpus", None)
+    weights_from = kwargs.pop("weights_from", None) or {}
+    if isinstance(kwargs.get("dtype"), str):
+        kwargs["dtype"] = getattr(torch, kwargs["dtype"])
     if corpus_names:
         unknown = [n for n in corpus_names if n not in paths]
         if unknown:
             raise ConfigError(f"tokenizer_corpus names unknown datasets {unknown}; known: {sorted(paths)}")
         kwargs["corpus"] = list(corpus_texts([paths[n] for n in corpus_names]))
     torch.manual_seed(recipe.seed)
-    return build_model(recipe.preset, **kwargs)
+    model, processor = build_model(recipe.preset, **kwargs)
+    for module, source in weights_from.items():
+        load_submodule_weights(model, module, Path(source))
+    return model, processor
+
+
+def load_submodule_weights(model: torch.nn.Module, module: str, source: Path) -> None:
+    """Load ``model.<module>`` (e.g. ``geoglip`` trained by a ``geoglip`` stage at real size) from a
+    saved model directory or safetensors file; keys are matched under the ``<module>.`` prefix."""
+    from safetensors.torch import load_file
+
+    from svemath.errors import CheckpointError
+    from svemath.train.engine import resolve_module
+
+    files = sorted(source.glob("*.safetensors")) if source.is_dir() else [source]
+    if not files or not all(f.is_file() for f in files):
+        raise CheckpointError(f"weights_from.{module}: no safetensors weights at {source}")
+    state: dict[str, torch.Tensor] = {}
+    for f in files:
+        state.update(load_file(str(f)))
+    prefix = f"{module}."
+    sub = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)} or state
+    target = resolve_module(model, module)
+    missing, unexpected = target.load_state_dict(sub, strict=False)
+    if missing or unexpected:
+        raise CheckpointError(
+            f"weights_from.{module}={source}: keys do not match (missing {missing[:4]}, unexpected {unexpected[:4]})"
+        )
 
 
 def load_model_dir(path: Path) -> tuple[Any, Any]:

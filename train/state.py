@@ -103,9 +103,11 @@ def load_model_weights(model: torch.nn.Module, path: Path) -> None:
     for f in files:
         state.update(load_file(str(f)))
     missing, unexpected = model.load_state_dict(state, strict=False)
-    # tied weights (e.g. lm_head <-> embeddings) are saved once; everything else must match exactly
-    tied = set(getattr(model, "_tied_weights_keys", None) or [])
-    missing = [k for k in missing if k not in tied and not any(k.endswith(t) for t in tied)]
+    # tied weights (e.g. lm_head <-> embeddings) are saved once: a missing key is fine when its tensor
+    # shares storage with a loaded one; everything else must match exactly
+    current = model.state_dict()
+    loaded_ptrs = {current[k].data_ptr() for k in state if k in current}
+    missing = [k for k in missing if current[k].data_ptr() not in loaded_ptrs]
     if missing or unexpected:
         raise CheckpointError(
             f"{path}: weights do not match the model (missing {missing[:5]}, unexpected {unexpected[:5]})"
