@@ -86,8 +86,12 @@ def generate(
     top_p: float = 1.0,
     seed: int | None = None,
     batch_size: int = 16,
+    calculator: bool = True,
 ) -> list[str]:
-    """Answer ``prompts[i]`` about ``images[i]`` (None: text only) -> the generated texts (new text only)."""
+    """Answer ``prompts[i]`` about ``images[i]`` (None: text only) -> the generated texts (new text only).
+
+    With ``calculator`` the results of ``<<expr=`` calculator annotations are written by the tool
+    (:mod:`svemath.mllm.calculator`); models never trained with annotations never trigger it."""
     if len(images) != len(prompts):
         raise DataFormatError(f"generate: {len(prompts)} prompts but {len(images)} images")
     if batch_size < 1:
@@ -108,11 +112,22 @@ def generate(
             rows = order[start : start + batch_size]
             batch = processor(prompts=[prompts[i] for i in rows], images=[images[i] for i in rows])
             inputs = _model_inputs(batch, device)
-            out = model.generate(**inputs, **gen)
+            out = model.generate(**inputs, **gen, **_calculator(processor, inputs, calculator))
             new_tokens = out[:, inputs["input_ids"].shape[1] :]
             for row, text in zip(rows, processor.batch_decode(new_tokens, skip_special_tokens=True)):
                 results[row] = text.strip()
     return results
+
+
+def _calculator(processor, inputs: dict[str, torch.Tensor], enabled: bool) -> dict[str, Any]:
+    if not enabled:
+        return {}
+    from transformers import LogitsProcessorList
+
+    from svemath.mllm.calculator import CalculatorLogitsProcessor
+
+    tool = CalculatorLogitsProcessor(processor.tokenizer, inputs["input_ids"].shape[1])
+    return {"logits_processor": LogitsProcessorList([tool])}
 
 
 def stream_answer(
@@ -126,6 +141,7 @@ def stream_answer(
     temperature: float = 1.0,
     top_p: float = 1.0,
     seed: int | None = None,
+    calculator: bool = True,
 ) -> Iterator[str]:
     """Yield the answer to one question as text pieces while it is generated."""
     from transformers import TextIteratorStreamer
@@ -140,7 +156,9 @@ def stream_answer(
     def work() -> None:
         try:
             with torch.inference_mode(), _seeded(seed, model.device):
-                model.generate(**inputs, **gen, streamer=streamer)
+                model.generate(
+                    **inputs, **gen, streamer=streamer, **_calculator(processor, inputs, calculator)
+                )
         except BaseException as exc:  # surface it in the consumer instead of hanging the stream
             failure.append(exc)
             streamer.end()

@@ -72,6 +72,9 @@ def train_tokenizer(
     backend = Tokenizer(models.BPE())
     backend.pre_tokenizer = pre_tokenizers.Sequence(
         [
+            # calculator annotations "<<expr=result>>": "=", "<" and ">" stand alone, so no merge crosses
+            # them and the tool's forced result tokenizes exactly as in the training text
+            pre_tokenizers.Split(Regex(r"[=<>]"), behavior="isolated"),
             pre_tokenizers.Split(Regex(QWEN2_PRETOKENIZE_REGEX), behavior="isolated"),
             pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
         ]

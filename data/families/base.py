@@ -21,15 +21,12 @@ Chain-of-thought conventions (all families):
 
 from __future__ import annotations
 
-import ast
-import math
-import operator
 import random
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from svemath.calc import CALC_RE, calc, evaluate, fmt_number, strip_calc
 from svemath.registry import Registry
 
 Difficulty = Literal["read", "one-op", "multi-step"]
@@ -148,90 +145,8 @@ def register_family(
     return deco
 
 
-# === calculator annotations ===
-
-_BINOPS = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.Pow: operator.pow,
-    ast.Mod: operator.mod,
-    ast.FloorDiv: operator.floordiv,
-}
-_FUNCS = {
-    "sqrt": math.sqrt,
-    "sin": lambda d: math.sin(math.radians(d)),
-    "cos": lambda d: math.cos(math.radians(d)),
-    "tan": lambda d: math.tan(math.radians(d)),
-    "abs": abs,
-    "round": round,
-    "min": min,
-    "max": max,
-}
-_CONSTS = {"pi": math.pi}
-CALC_RE = re.compile(r"<<([^<>=]+)=([^<>]*)>>")
-
-
-def evaluate(expr: str) -> float:
-    """Safely evaluate an arithmetic expression (numbers, + - * / ^ % //, parentheses, sqrt, sin/cos/tan
-    in degrees, abs, round, min, max, pi). Raises ValueError for anything else."""
-    text = expr.replace("^", "**").replace("×", "*").replace("÷", "/").replace("−", "-").replace("π", "pi")
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as exc:
-        raise ValueError(f"not an arithmetic expression: {expr!r}") from exc
-
-    def ev(node: ast.AST) -> float:
-        if isinstance(node, ast.Expression):
-            return ev(node.body)
-        if (
-            isinstance(node, ast.Constant)
-            and isinstance(node.value, (int, float))
-            and not isinstance(node.value, bool)
-        ):
-            return node.value
-        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-            left, right = ev(node.left), ev(node.right)
-            if isinstance(node.op, ast.Pow) and abs(right) > 64:
-                raise ValueError("exponent too large")
-            return _BINOPS[type(node.op)](left, right)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            v = ev(node.operand)
-            return -v if isinstance(node.op, ast.USub) else v
-        if isinstance(node, ast.Name) and node.id in _CONSTS:
-            return _CONSTS[node.id]
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCS:
-            return _FUNCS[node.func.id](*[ev(a) for a in node.args])
-        raise ValueError(f"unsupported element in expression {expr!r}")
-
-    try:
-        return float(ev(tree))
-    except (ZeroDivisionError, OverflowError, TypeError) as exc:
-        raise ValueError(f"cannot evaluate {expr!r}: {exc}") from exc
-
-
-def fmt_number(value: float, decimals: int = 2) -> str:
-    """Integers without a decimal point; others rounded to ``decimals`` with trailing zeros removed."""
-    if math.isclose(value, round(value), abs_tol=1e-9):
-        return str(round(value))
-    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def calc(expr: str, decimals: int = 2) -> tuple[str, float]:
-    """``calc("180-47-68") -> ("<<180-47-68=65>>", 65.0)``: the annotation and the exact value.
-
-    The annotation's result is produced by the same evaluator the generation-time calculator uses, so
-    training text and tool output always agree."""
-    expr = expr.replace(" ", "")
-    value = evaluate(expr)
-    return f"<<{expr}={fmt_number(value, decimals)}>>", value
-
-
-def strip_calc(text: str) -> str:
-    """Display form of a step: ``<<180-47-68=65>>`` becomes ``180-47-68=65``."""
-    return CALC_RE.sub(lambda m: f"{m.group(1)}={m.group(2)}", text)
+# calculator annotations live in svemath.calc (shared with generation) and are re-exported here
+__all__ = ["CALC_RE", "calc", "evaluate", "fmt_number", "strip_calc"]
 
 
 # === choices ===

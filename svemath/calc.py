@@ -1,0 +1,95 @@
+"""Calculator annotations shared by the data engine (writing chains of thought) and generation (running
+the calculator): ``<<180-47-68=65>>`` in GSM8K style.
+
+``evaluate`` is a safe arithmetic evaluator (no names but ``pi`` and a few functions; never ``eval``);
+``fmt_number`` writes results the same way everywhere, so the training text and the generation-time tool
+output always agree; ``strip_calc`` gives the display form of a step.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import re
+
+_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+           ast.Pow: operator.pow, ast.Mod: operator.mod, ast.FloorDiv: operator.floordiv}  # fmt: skip
+_FUNCS = {"sqrt": math.sqrt, "sin": lambda d: math.sin(math.radians(d)), "cos": lambda d: math.cos(math.radians(d)),
+          "tan": lambda d: math.tan(math.radians(d)), "abs": abs, "round": round, "min": min, "max": max}  # fmt: skip
+_CONSTS = {"pi": math.pi}
+CALC_RE = re.compile(r"<<([^<>=]+)=([^<>]*)>>")
+OPEN_CALL_RE = re.compile(r"<<([^<>=]+)=$")  # an annotation whose expression was just written
+
+
+def evaluate(expr: str) -> float:
+    """Safely evaluate an arithmetic expression (numbers, + - * / ^ % //, parentheses, sqrt, sin/cos/tan
+    in degrees, abs, round, min, max, pi). Raises ValueError for anything else."""
+    text = expr.replace("^", "**").replace("×", "*").replace("÷", "/").replace("−", "-").replace("π", "pi")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ValueError(f"not an arithmetic expression: {expr!r}") from exc
+
+    def ev(node: ast.AST) -> float:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, (int, float))
+            and not isinstance(node.value, bool)
+        ):
+            return node.value
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            left, right = ev(node.left), ev(node.right)
+            if isinstance(node.op, ast.Pow) and abs(right) > 64:
+                raise ValueError("exponent too large")
+            return _BINOPS[type(node.op)](left, right)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            v = ev(node.operand)
+            return -v if isinstance(node.op, ast.USub) else v
+        if isinstance(node, ast.Name) and node.id in _CONSTS:
+            return _CONSTS[node.id]
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCS:
+            return _FUNCS[node.func.id](*[ev(a) for a in node.args])
+        raise ValueError(f"unsupported element in expression {expr!r}")
+
+    try:
+        value = float(ev(tree))
+    except (ZeroDivisionError, OverflowError, TypeError, ValueError) as exc:
+        raise ValueError(f"cannot evaluate {expr!r}: {exc}") from exc
+    if math.isnan(value) or math.isinf(value):
+        raise ValueError(f"{expr!r} is not a finite number")
+    return value
+
+
+def fmt_number(value: float, decimals: int = 2) -> str:
+    """Integers without a decimal point; others rounded to ``decimals`` with trailing zeros removed."""
+    if math.isclose(value, round(value), abs_tol=1e-9):
+        return str(round(value))
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def calc(expr: str, decimals: int = 2) -> tuple[str, float]:
+    """``calc("180-47-68") -> ("<<180-47-68=65>>", 65.0)``: the annotation and the exact value."""
+    expr = expr.replace(" ", "")
+    value = evaluate(expr)
+    return f"<<{expr}={fmt_number(value, decimals)}>>", value
+
+
+def strip_calc(text: str) -> str:
+    """Display form of a step: ``<<180-47-68=65>>`` becomes ``180-47-68=65``."""
+    return CALC_RE.sub(lambda m: f"{m.group(1)}={m.group(2)}", text)
+
+
+def complete_call(text: str, decimals: int = 2) -> str | None:
+    """If ``text`` ends with an open call ``<<expr=``, the result and closing brackets to append
+    (``"65>>"``); None when there is no open call or the expression cannot be evaluated."""
+    m = OPEN_CALL_RE.search(text)
+    if m is None:
+        return None
+    try:
+        return fmt_number(evaluate(m.group(1)), decimals) + ">>"
+    except ValueError:
+        return None

@@ -1,0 +1,49 @@
+"""The generation-time calculator and the shared calculator annotations."""
+
+import pytest
+import torch
+
+from svemath.calc import calc, complete_call, evaluate, fmt_number, strip_calc
+from svemath.mllm.calculator import CalculatorLogitsProcessor
+from svemath.mllm.tokenizer import train_tokenizer
+
+
+def test_safe_evaluator():
+    assert evaluate("180-47-68") == 65
+    assert evaluate("sqrt(3^2+4^2)") == 5
+    assert evaluate("2*pi*3") == pytest.approx(18.8496, abs=1e-3)
+    for bad in ["__import__('os')", "a+1", "1/0", "2**1000", "open('x')"]:
+        with pytest.raises(ValueError):
+            evaluate(bad)
+    assert fmt_number(65.0) == "65" and fmt_number(3.14159) == "3.14" and fmt_number(-0.001) == "0"
+    assert calc("12 * 3") == ("<<12*3=36>>", 36.0)
+    assert strip_calc("So C = <<180-47-68=65>>°.") == "So C = 180-47-68=65°."
+    assert complete_call("C = <<180-47-68=") == "65>>"
+    assert complete_call("C = <<180-47-68=65>> and x =") is None
+    assert complete_call("<<a+b=") is None  # refused expressions are left to the model
+
+
+def _tokenizer():
+    corpus = [f"So the angle is <<180-{a}-{b}={180 - a - b}>>° and 12*3 = <<12*3=36>>." for a in range(20, 60)
+              for b in range(30, 50, 7)]  # fmt: skip
+    return train_tokenizer(corpus * 3, 400)
+
+
+def test_processor_forces_the_result_then_releases():
+    tok = _tokenizer()
+    prompt = tok("Q?", add_special_tokens=False).input_ids
+    written = tok("So the angle is <<180-47-68=", add_special_tokens=False).input_ids
+    ids = torch.tensor([prompt + written, prompt + written[:-1] + tok("x", add_special_tokens=False).input_ids])
+    tool = CalculatorLogitsProcessor(tok, len(prompt))
+    vocab = len(tok)
+    out_tokens: list[int] = []
+    for _ in range(len(tok("65>>", add_special_tokens=False).input_ids)):
+        scores = tool(ids, torch.zeros(2, vocab))
+        assert torch.isinf(scores[0]).sum() == vocab - 1  # row 0 is forced
+        assert not torch.isinf(scores[1]).any()  # row 1 wrote no open call: untouched
+        nxt = int(scores[0].argmax())
+        out_tokens.append(nxt)
+        ids = torch.cat([ids, torch.tensor([[nxt], [0]])], 1)
+    assert tok.decode(out_tokens) == "65>>"
+    scores = tool(ids, torch.zeros(2, vocab))
+    assert not torch.isinf(scores[0]).any() and tool.calls == 1  # released after the closing brackets
