@@ -14,8 +14,9 @@ dataclasses stay the single source of truth (``svemath.vision.config``, rebuilt 
 
 Also the image placeholder (``image_token`` and its id in the tokenizer), ``num_image_tokens`` (how many
 ``<image>`` tokens the processor writes per image; derived from the CLIP grid, the fusion mode and the
-token merge, checked by the model), the pad-to-square fill used at training AND inference, and the
-freeze flags of the two towers. ``pad_fill`` must equal the towers' own ``fill`` (one fill everywhere);
+token merge, plus ``label_slots``; checked by the model), the pad-to-square fill used at training AND
+inference, the freeze flags of the two towers, and the label tokens (``label_slots``,
+``label_char_token_ids``; :mod:`svemath.mllm.labels`). ``pad_fill`` must equal the towers' own ``fill`` (one fill everywhere);
 left None it is taken from the CLIP config when the model is built.
 """
 
@@ -56,6 +57,10 @@ class SVEMathConfig(PreTrainedConfig):
     pad_fill: list[int] | tuple[int, ...] | None = None
     freeze_clip: bool = True
     freeze_geoglip: bool = True
+    # label tokens (svemath.mllm.labels): character slots for the labels GeoGLIP reads (0: off, as the
+    # paper); label_char_token_ids maps the reader's charset to LM token ids (set by build_model)
+    label_slots: int = 0
+    label_char_token_ids: list[int] | None = None
 
     def __post_init__(self, **kwargs: Any) -> None:
         self.clip = _as_dict(self.clip, "clip")
@@ -71,6 +76,10 @@ class SVEMathConfig(PreTrainedConfig):
             self.pad_fill = [int(v) for v in fill]
         if not isinstance(self.image_token, str) or not self.image_token:
             raise ConfigError(f"image_token must be a non-empty string, got {self.image_token!r}")
+        if not isinstance(self.label_slots, int) or self.label_slots < 0:
+            raise ConfigError(f"label_slots must be a non-negative integer, got {self.label_slots!r}")
+        if self.label_slots and self.geoglip is None:
+            raise ConfigError("label_slots needs GeoGLIP (its label reader); the CLIP-only model has none")
         for name in ("image_token_id", "num_image_tokens"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 0):

@@ -92,7 +92,21 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
             out_dim=config.text_config.hidden_size,
             grid=grid,
         )
+        self.label_slots = config.label_slots
+        if self.label_slots:
+            from svemath.mllm.labels import LabelEmbedder
+
+            ids = config.label_char_token_ids
+            if ids is None or len(ids) != self.geoglip.charset.num_classes:
+                raise ConfigError(
+                    f"label_slots needs label_char_token_ids for the {self.geoglip.charset.num_classes} reader "
+                    "classes (build_model sets them from the tokenizer)"
+                )
+            self.label_embedder = LabelEmbedder(ids, config.text_config.hidden_size)
+        else:
+            self.label_embedder = None
         num_image_tokens = towers.grids_per_image(self.router, config) * self.projector.tokens_per_grid()
+        num_image_tokens += self.label_slots
         if config.num_image_tokens is None:
             config.num_image_tokens = num_image_tokens
         elif config.num_image_tokens != num_image_tokens:
@@ -141,7 +155,9 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
         """Tower outputs for caching: ``{"clip": [M,N,C], "level_0".."level_3": [M,N,C_i]}`` (levels
         [P7, P6, P5, B3] already resampled to the CLIP grid; absent for CLIP-only). No autograd runs
         through frozen towers."""
-        return towers.encode(self.clip, self.geoglip, self.router, pixel_values, geo_pixel_values)
+        return towers.encode(
+            self.clip, self.geoglip, self.router, pixel_values, geo_pixel_values, label_slots=self.label_slots
+        )
 
     def get_image_features(
         self,
@@ -155,10 +171,14 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
             if pixel_values is None:
                 raise ShapeError("pass pixel_values or image_features")
             image_features = towers.encode(
-                self.clip, self.geoglip, self.router, pixel_values, geo_pixel_values, raw
+                self.clip, self.geoglip, self.router, pixel_values, geo_pixel_values, raw, self.label_slots
             )
         tokens, gates = towers.fuse(self.router, image_features, self.num_levels)
-        return self.projector(tokens), gates
+        embeds = self.projector(tokens)
+        if self.label_embedder is not None:
+            labels = self.label_embedder(image_features, self.get_input_embeddings())
+            embeds = torch.cat([embeds, labels.to(embeds.dtype)], 1)
+        return embeds, gates
 
     def scatter_image_features(
         self, input_ids: torch.Tensor, inputs_embeds: torch.Tensor, image_embeds: torch.Tensor

@@ -67,6 +67,7 @@ class Preset:
     router: dict[str, Any] = field(default_factory=dict)
     projector: dict[str, Any] = field(default_factory=lambda: {"type": "mlp2x_gelu", "token_merge": 1})
     tokenizer_vocab: int = 0  # tiny: BPE vocabulary size to train
+    label_slots: int = 0  # character slots of the label tokens (svemath.mllm.labels); 0: off
     max_length: int = 2048
     description: str = ""
 
@@ -75,7 +76,9 @@ PRESETS: Registry[Preset] = Registry("model preset")
 for _p in (
     Preset("tiny", "tiny", TINY_TEXT, router={"hidden_size": 128, "gate_hidden": 128},
            projector={"type": "mlp2x_gelu", "token_merge": 2}, tokenizer_vocab=2048, max_length=1024,
-           description="CPU, from scratch: ViT 160px + resnet10t GeoGLIP + Qwen2 256x4, 25 image tokens"),
+           label_slots=24,
+           description="CPU, from scratch: ViT 160px + resnet10t GeoGLIP + Qwen2 256x4, 25 grid tokens "
+                       "+ 24 label-character slots"),
     Preset("qwen2.5-0.5b", "real", QWEN25_05B, llm="Qwen/Qwen2.5-0.5B-Instruct",
            description="ViT-L-14-336 + Swin-T GeoGLIP + Qwen2.5-0.5B-Instruct, 576 image tokens"),
     Preset("qwen2.5-math-1.5b", "real", QWEN25_MATH_15B, llm="Qwen/Qwen2.5-Math-1.5B-Instruct", max_length=4096,
@@ -87,7 +90,7 @@ for _p in (
 
 OVERRIDES = (
     "llm", "tokenizer", "corpus", "vocab_size", "vision", "clip", "geoglip", "router", "projector", "text",
-    "pad_fill", "freeze_clip", "freeze_geoglip", "dtype", "max_length", "system_prompt",
+    "pad_fill", "freeze_clip", "freeze_geoglip", "dtype", "max_length", "system_prompt", "label_slots",
 )  # fmt: skip
 
 
@@ -134,6 +137,7 @@ def _config_dict(preset: Preset, overrides: dict[str, Any]) -> dict[str, Any]:
     for key in ("pad_fill", "freeze_clip", "freeze_geoglip"):
         if key in overrides:
             cfg[key] = overrides[key]
+    cfg["label_slots"] = overrides.get("label_slots", preset.label_slots) if geoglip is not None else 0
     return cfg
 
 
@@ -228,9 +232,14 @@ def build_model(preset: str, **overrides: Any):
             "vocab_size": max(text.get("vocab_size", 0), _round_up(len(tokenizer))),
         }
     stops = [tokenizer.convert_tokens_to_ids(t) for t in ("<|im_end|>", "<|endoftext|>")]
-    cfg = SVEMathConfig(
-        **_config_dict(spec, overrides), text_config=text_config, image_token_id=image_token_id, dtype=dtype
-    )
+    cfg_dict = _config_dict(spec, overrides)
+    if cfg_dict["label_slots"]:
+        from svemath.mllm.labels import char_token_ids
+        from svemath.vision.config import ReaderConfig
+
+        charset = (cfg_dict["geoglip"].get("reader") or {}).get("charset", ReaderConfig().charset)
+        cfg_dict["label_char_token_ids"] = char_token_ids(charset, tokenizer)
+    cfg = SVEMathConfig(**cfg_dict, text_config=text_config, image_token_id=image_token_id, dtype=dtype)
     with _default_dtype(dtype):  # like transformers: RoPE's inv_freq stays float32, unlike model.to(dtype)
         model = SVEMathForConditionalGeneration(cfg, language_model=language_model)
     _set_generation_defaults(model, tokenizer, stops)
@@ -269,6 +278,11 @@ def build_meta_model(preset: str, **overrides: Any):
         image_token_id = QWEN25_TOKENIZER_LEN
     cfg_dict = _config_dict(spec, overrides)
     cfg_dict["clip"]["pretrained"] = None
+    if cfg_dict["label_slots"]:  # parameter counts only: no tokenizer, every character a learned vector
+        from svemath.vision.config import ReaderConfig
+
+        charset = (cfg_dict["geoglip"].get("reader") or {}).get("charset", ReaderConfig().charset)
+        cfg_dict["label_char_token_ids"] = [-1] * (len(charset) + 1)
     cfg = SVEMathConfig(
         **cfg_dict, text_config={"model_type": "qwen2", **text}, image_token_id=image_token_id
     )

@@ -6,7 +6,9 @@ on the CLIP grid, so a frozen tower's features can be cached once per image):
 
 - ``"clip"``: CLIP patch tokens ``[B, N, C_clip]`` (N = grid * grid);
 - ``"level_0"`` .. ``"level_3"``: GeoGLIP's levels [P7, P6, P5, B3] resampled to the grid,
-  ``[B, N, C_i]`` (absent for the CLIP-only model).
+  ``[B, N, C_i]`` (absent for the CLIP-only model);
+- with label tokens: ``"label_probs" [B, S, V]``, ``"label_boxes" [B, S, 4]``, ``"label_kind" [B, S]``
+  (the labels GeoGLIP reads, packed into S character slots; :mod:`svemath.mllm.labels`).
 
 Only this module imports ``svemath.vision``; it is imported lazily by the model so that registering the
 Auto classes does not load open_clip and timm.
@@ -120,6 +122,7 @@ def encode(
     pixel_values: torch.Tensor,
     geo_pixel_values: torch.Tensor | None,
     raw: dict[str, Any] | None = None,
+    label_slots: int = 0,
 ) -> dict[str, torch.Tensor]:
     """Run the towers (no autograd through frozen ones) -> the feature dict described above.
 
@@ -144,6 +147,13 @@ def encode(
         geo_features = geoglip(geo_pixel_values.to(_param_dtype(geoglip)))
         for i, tokens in enumerate(router.resample(geoglip.mllm_levels(geo_features), clip.grid_size)):
             features[level_key(i)] = tokens.contiguous()
+    if label_slots:
+        from svemath.mllm.labels import read_labels
+
+        was = geoglip.training
+        geoglip.train(False)
+        features.update(read_labels(geoglip, geo_features, label_slots))
+        geoglip.train(was)
     if raw is not None:
         raw["geoglip"] = geo_features
     return features

@@ -16,7 +16,7 @@ from svemath.errors import ConfigError
 
 log = logging.getLogger("svemath.mllm")
 
-MODULES = ("clip", "geoglip", "router", "projector", "language_model")
+MODULES = ("clip", "geoglip", "router", "projector", "label_embedder", "language_model")
 ALIASES = {"llm": "language_model", "lm": "language_model", "vision": "clip"}
 
 

@@ -135,7 +135,7 @@ def test_summary_command_writes_json(tmp_path, capsys):
     out = tmp_path / "summary.json"
     assert main(["model", "summary", "--preset", "tiny", "--out", str(out)]) == 0
     data = json.loads(out.read_text())
-    assert data["num_image_tokens"] == 25 and data["parameters"]["projector"]["trainable"] > 0
+    assert data["num_image_tokens"] == 25 + 24 and data["parameters"]["projector"]["trainable"] > 0
     assert 5e6 < data["parameters"]["all"]["total"] < 10e6
     printed = capsys.readouterr().out
     assert "GeoGLIP" in printed and "LLM" in printed

@@ -109,9 +109,12 @@ def test_cached_features_give_the_same_logits(sve, batch):
     model, _ = sve
     with torch.no_grad():
         feats = model.encode_images(batch["pixel_values"], batch["geo_pixel_values"])
-        assert sorted(feats) == ["clip", "level_0", "level_1", "level_2", "level_3"]
+        levels = ["clip", "level_0", "level_1", "level_2", "level_3"]
+        labels = ["label_boxes", "label_kind", "label_probs"] if model.label_slots else []
+        assert sorted(feats) == sorted(levels + labels)
         grid = model.clip.grid_size
-        assert all(f.shape[:2] == (2, grid * grid) for f in feats.values())
+        assert all(feats[k].shape[:2] == (2, grid * grid) for k in levels)
+        assert all(feats[k].shape[:2] == (2, model.label_slots) for k in labels)
         from_pixels = model(**batch)
         text_only = {k: v for k, v in batch.items() if k not in ("pixel_values", "geo_pixel_values")}
         from_cache = model(**text_only, image_features=feats)
@@ -189,7 +192,8 @@ def test_geoglip_features_returned_for_joint_head_training(sve, batch):
 
 def test_parameter_count_keys(sve):
     counts = count_parameters(sve[0])
-    assert set(counts) == {"clip", "geoglip", "router", "projector", "language_model", "all"}
+    expected = {"clip", "geoglip", "router", "projector", "language_model", "all"}
+    assert set(counts) == expected | ({"label_embedder"} if sve[0].label_slots else set())
     assert counts["all"]["total"] == sum(c["total"] for k, c in counts.items() if k != "all")
 
 
@@ -198,3 +202,28 @@ def test_embeddings_are_never_shrunk(sve):
     rows = model.get_input_embeddings().weight.shape[0]
     assert rows >= len(processor.tokenizer) and rows % 64 == 0
     assert model.config.text_config.vocab_size == rows
+
+
+def test_label_tokens_pack_read_labels_in_reading_order():
+    from svemath.mllm.labels import reading_order
+
+    boxes = torch.tensor([[100.0, 50, 120, 60], [10, 52, 30, 62], [10, 10, 30, 20]])
+    assert reading_order(boxes) == [2, 1, 0]  # top row first, then left to right
+
+
+def test_label_embedder_uses_the_lm_embedding_of_read_characters():
+    from svemath.mllm.labels import KIND_CHAR, LabelEmbedder
+
+    emb = torch.nn.Embedding(10, 8)
+    embedder = LabelEmbedder([-1, 3, 7, -1], 8)  # END, 'a'->3, 'b'->7, 'c'-> no token
+    probs = torch.zeros(1, 2, 4)
+    probs[0, 0, 1] = 1.0  # slot 0 reads 'a' for sure
+    probs[0, 1, 3] = 1.0  # slot 1 reads 'c'
+    feats = {"label_probs": probs, "label_boxes": torch.zeros(1, 2, 4),
+             "label_kind": torch.full((1, 2), float(KIND_CHAR))}  # fmt: skip
+    out = embedder(feats, emb)
+    base = embedder.box(torch.zeros(4)) + embedder.kind.weight[KIND_CHAR]
+    assert torch.allclose(out[0, 0], emb.weight[3] + base, atol=1e-6)
+    assert torch.allclose(out[0, 1], embedder.extra[3] + base, atol=1e-6)
+    out.sum().backward()
+    assert emb.weight.grad[3].abs().sum() > 0 and emb.weight.grad[7].abs().sum() == 0

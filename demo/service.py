@@ -1,0 +1,375 @@
+"""The demo's model side, free of Gradio: safe image intake, streamed answers, PRM step scores and
+Best-of-N, GeoGLIP perception and open-vocabulary grounding, all behind one lock.
+
+:class:`DemoService` wraps a loaded ``(model, processor)`` (and optionally a PRM checkpoint). The model
+runs on the CPU and is not written for concurrent use, so every model call holds ``self.lock``; the
+Gradio queue in :mod:`svemath.demo.app` additionally runs one model event at a time and queues the rest.
+
+Streaming uses transformers' ``TextIteratorStreamer`` with ``generate`` in a worker thread (as
+``svemath.mllm.generation.stream_answer`` does) plus a stopping criterion tied to a cancel flag: when a
+client goes away and the stream is closed, generation stops at the next token and the lock is released.
+
+PRM scoring comes from ``svemath.mllm.prm`` (``score_steps(model, processor, image, question, steps)``
+and its step splitter ``split_steps``), imported lazily: without a PRM checkpoint, or in a build without
+that module, steps are shown unscored and Best-of-N is off (:attr:`DemoService.prm_note` says why).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import math
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from svemath.errors import ConfigError, ImageLoadError
+
+log = logging.getLogger("svemath.demo")
+
+AGGREGATIONS = ("mean", "min", "prod", "last")
+STEP_SPLITTER_FALLBACK = "lines-v0 (non-empty lines; svemath.mllm.prm.split_steps not available)"
+
+
+@dataclass(frozen=True)
+class DemoLimits:
+    """Caps on what a request may ask for (uploads, image size, generation length, Best-of-N)."""
+
+    max_bytes: int = 20 * 1024 * 1024  # upload byte cap (also Gradio's max_file_size)
+    max_pixels: int = 36_000_000  # larger images are refused before decoding
+    max_side: int = 1024  # larger images are downscaled (fit_within) for the model and the overlay
+    max_new_tokens: int = 512
+    max_bon: int = 16
+    max_question_chars: int = 2000
+    max_ground_names: int = 8
+
+
+@dataclass
+class LoadedImage:
+    image: Image.Image
+    note: str = ""  # e.g. "downscaled from 4000x3000 to 1024x768"
+
+
+@dataclass
+class Candidate:
+    """One Best-of-N candidate: the text, its steps, the per-step PRM scores and their aggregate."""
+
+    text: str
+    steps: list[str]
+    scores: list[float]
+    score: float
+
+
+@dataclass
+class Capability:
+    ok: bool
+    note: str
+    known: list[str] = field(default_factory=list)
+
+
+def aggregate(scores: Sequence[float], how: str) -> float:
+    """Aggregate per-step scores into one (``mean``, ``min``, ``prod``, ``last``); NaN for no steps."""
+    if how not in AGGREGATIONS:
+        raise ConfigError(f"unknown aggregation {how!r}; known: {', '.join(AGGREGATIONS)}")
+    if not scores:
+        return float("nan")
+    if how == "mean":
+        return sum(scores) / len(scores)
+    if how == "min":
+        return min(scores)
+    if how == "prod":
+        return math.prod(scores)
+    return scores[-1]
+
+
+def _prm_module():
+    try:
+        return importlib.import_module("svemath.mllm.prm")
+    except ModuleNotFoundError as exc:
+        if exc.name in ("svemath.mllm.prm",):
+            return None
+        raise
+
+
+class DemoService:
+    """One loaded model (+ optional PRM) serving the demo's requests; see the module docstring."""
+
+    def __init__(
+        self,
+        model,
+        processor,
+        *,
+        prm: tuple[Any, Any] | None = None,
+        limits: DemoLimits | None = None,
+        name: str = "model",
+    ) -> None:
+        self.model = model.eval()
+        self.processor = processor
+        self.limits = limits or DemoLimits()
+        self.name = name
+        # A plain Lock, not an RLock: a streaming generator may be resumed (and closed) from another
+        # worker thread than the one that acquired it. Locked methods never call each other.
+        self.lock = threading.Lock()
+        self._prm = _prm_module()
+        self.prm = prm if (prm is not None and self._prm is not None) else None
+        if prm is not None and self._prm is None:
+            log.warning("a PRM checkpoint was given but svemath.mllm.prm is not in this build")
+        if self.prm is not None:
+            self.prm[0].eval()
+
+    # ---- construction -------------------------------------------------------------------------
+
+    @classmethod
+    def from_dirs(
+        cls, model_dir: str | Path, prm_dir: str | Path | None = None, *, limits: DemoLimits | None = None
+    ) -> DemoService:
+        """Load ``model_dir`` (and ``prm_dir``) with ``svemath.mllm.load_pretrained``."""
+        from svemath.mllm import load_pretrained
+
+        model, processor = load_pretrained(model_dir)
+        prm = load_pretrained(prm_dir) if prm_dir is not None else None
+        return cls(model, processor, prm=prm, limits=limits, name=str(model_dir))
+
+    # ---- status -------------------------------------------------------------------------------
+
+    @property
+    def has_prm(self) -> bool:
+        return self.prm is not None
+
+    @property
+    def prm_note(self) -> str:
+        if self._prm is None:
+            return "PRM scoring is not available in this build (no svemath.mllm.prm): steps are unscored."
+        if self.prm is None:
+            return "No PRM loaded (start with --prm DIR): steps are unscored and Best-of-N is off."
+        return "PRM loaded: each step is scored P(+) by the process reward model."
+
+    @property
+    def splitter_name(self) -> str:
+        split = getattr(self._prm, "split_steps", None) if self._prm is not None else None
+        if split is None:
+            return STEP_SPLITTER_FALLBACK
+        version = getattr(self._prm, "SPLITTER_VERSION", None) or getattr(self._prm, "SPLITTER", None)
+        return f"svemath.mllm.prm.split_steps{f' ({version})' if version else ''}"
+
+    # ---- inputs -------------------------------------------------------------------------------
+
+    def load(self, source: Any) -> LoadedImage:
+        """Uploaded file path / bytes / PIL image -> RGB image within the caps (ImageLoadError if not).
+        Messages name an uploaded file by its file name only (not the server's upload folder)."""
+        from svemath.images import fit_within, load_image
+
+        lim = self.limits
+        try:
+            image = load_image(source, max_pixels=lim.max_pixels, max_bytes=lim.max_bytes)
+        except ImageLoadError as exc:
+            if not isinstance(source, (str, Path)):
+                raise
+            raise ImageLoadError(str(exc).replace(str(source), Path(source).name)) from None
+        note = ""
+        if max(image.size) > lim.max_side:
+            w, h = image.size
+            image = fit_within(image, lim.max_side)
+            note = f"downscaled from {w}x{h} to {image.width}x{image.height} for the model and the overlay"
+        return LoadedImage(image, note)
+
+    def check_question(self, question: str | None) -> str:
+        question = (question or "").strip()
+        if not question:
+            raise ConfigError("type a question about the diagram")
+        if len(question) > self.limits.max_question_chars:
+            raise ConfigError(
+                f"the question is {len(question)} characters long; the limit is {self.limits.max_question_chars}"
+            )
+        return question
+
+    def gen_settings(
+        self, *, sampling: bool, temperature: float, max_new_tokens: int, seed: int | None
+    ) -> dict[str, Any]:
+        """Validated generation settings (``max_new_tokens`` clipped to the cap)."""
+        n = int(max_new_tokens)
+        if n < 1:
+            raise ConfigError(f"max new tokens must be >= 1, got {n}")
+        n = min(n, self.limits.max_new_tokens)
+        if sampling and not temperature > 0:
+            raise ConfigError(f"temperature must be > 0 when sampling, got {temperature}")
+        return {
+            "max_new_tokens": n,
+            "do_sample": bool(sampling),
+            "temperature": float(temperature) if sampling else 1.0,
+            "top_p": 1.0,
+            "seed": None if seed is None else int(seed),
+        }
+
+    # ---- answering ----------------------------------------------------------------------------
+
+    def stream(self, image: Image.Image | None, question: str, **gen: Any) -> Iterator[str]:
+        """Yield text pieces of the answer while it is generated (holds the lock until done or closed)."""
+        import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+
+        from svemath.mllm.generation import generation_kwargs
+
+        seed = gen.pop("seed", None)
+        kwargs = generation_kwargs(self.processor, **gen)
+        cancel = threading.Event()
+
+        class _Cancelled(StoppingCriteria):
+            def __call__(self, input_ids, scores, **_: Any):
+                return torch.full((input_ids.shape[0],), cancel.is_set(), dtype=torch.bool, device=input_ids.device)
+
+        streamer = TextIteratorStreamer(
+            self.processor.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=600
+        )
+        failure: list[BaseException] = []
+        with self.lock:
+            batch = self.processor(prompts=[question], images=[image])
+            inputs = {k: v.to(self.model.device) for k, v in batch.items()}
+
+            def work() -> None:
+                try:
+                    with torch.inference_mode(), torch.random.fork_rng(devices=[]):
+                        if seed is not None:
+                            torch.manual_seed(seed)
+                        self.model.generate(
+                            **inputs,
+                            **kwargs,
+                            streamer=streamer,
+                            stopping_criteria=StoppingCriteriaList([_Cancelled()]),
+                        )
+                except BaseException as exc:  # surface it in the consumer instead of hanging the stream
+                    failure.append(exc)
+                    streamer.end()
+
+            worker = threading.Thread(target=work, name="svemath-demo-generate", daemon=True)
+            worker.start()
+            try:
+                for piece in streamer:
+                    if piece:
+                        yield piece
+            finally:
+                cancel.set()
+                worker.join()
+        if failure:
+            raise failure[0]
+
+    def sample(self, image: Image.Image | None, question: str, n: int, **gen: Any) -> list[str]:
+        """``n`` answers in one batch (``svemath.mllm.generation.generate``)."""
+        from svemath.mllm.generation import generate
+
+        with self.lock:
+            return generate(self.model, self.processor, [image] * n, [question] * n, batch_size=n, **gen)
+
+    def split(self, text: str) -> list[str]:
+        """Reasoning steps of an answer, with the PRM's versioned splitter when available."""
+        split: Callable[[str], list[str]] | None = getattr(self._prm, "split_steps", None) if self._prm else None
+        if split is not None:
+            return list(split(text))
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def score(self, image: Image.Image | None, question: str, steps: Sequence[str]) -> list[float] | None:
+        """P(+) per step from the PRM, or None without one (or without steps)."""
+        if self.prm is None or not steps:
+            return None
+        prm_model, prm_processor = self.prm
+        with self.lock:
+            scores = self._prm.score_steps(prm_model, prm_processor, image, question, list(steps))
+        scores = [float(s) for s in scores]
+        if len(scores) != len(steps):
+            raise RuntimeError(f"PRM returned {len(scores)} scores for {len(steps)} steps")
+        return scores
+
+    def best_of_n(
+        self, image: Image.Image | None, question: str, n: int, agg: str = "mean", **gen: Any
+    ) -> tuple[Candidate, list[Candidate]]:
+        """Sample ``n`` answers, score each with the PRM, return (best, all). Ties: the first sampled."""
+        if self.prm is None:
+            raise ConfigError("Best-of-N needs a PRM: start the demo with --prm DIR")
+        if not 1 <= n <= self.limits.max_bon:
+            raise ConfigError(f"Best-of-N: N must be in 1..{self.limits.max_bon}, got {n}")
+        aggregate([], agg)  # validates the name
+        texts = self.sample(image, question, n, **gen)
+        candidates = []
+        for text in texts:
+            steps = self.split(text)
+            scores = self.score(image, question, steps) or []
+            candidates.append(Candidate(text, steps, scores, aggregate(scores, agg)))
+        ranked = max(
+            range(len(candidates)),
+            key=lambda i: (not math.isnan(candidates[i].score), candidates[i].score, -i),
+        )
+        return candidates[ranked], candidates
+
+    # ---- perception ---------------------------------------------------------------------------
+
+    @property
+    def can_perceive(self) -> bool:
+        return getattr(self.model, "geoglip", None) is not None
+
+    def perceive(
+        self, image: Image.Image, *, class_names: Sequence[str] | None = None, threshold: float | None = None
+    ) -> dict[str, Any]:
+        """``model.perceive`` (shapes, junctions, read labels, boundary map, gates) under the lock."""
+        if not self.can_perceive:
+            raise ConfigError("this is a CLIP-only model (no GeoGLIP): there is nothing to show")
+        with self.lock:
+            return self.model.perceive(
+                image,
+                self.processor,
+                class_names=class_names,
+                score_threshold=threshold,
+                text_threshold=threshold,
+            )
+
+    def default_threshold(self) -> float:
+        if not self.can_perceive:
+            return 0.3
+        return float(self.model.geoglip.cfg.detector.score_threshold)
+
+    def vocabulary(self) -> Capability:
+        """Whether arbitrary shape names can be grounded, and why not when they can't."""
+        if not self.can_perceive:
+            return Capability(False, "CLIP-only model: no detector to ground names with.")
+        geo = self.model.geoglip
+        known = list(geo.cfg.shape_classes)
+        det = geo.cfg.detector
+        if det.class_embedding != "text":
+            return Capability(
+                False,
+                "This detector learned its own class table (class_embedding='table'), not CLIP text "
+                "embeddings, so only its known shape names can be grounded.",
+                known,
+            )
+        with self.lock:
+            dim = int(self.model.clip.encode_text(["circle"]).shape[-1])
+        if dim != det.text_dim:
+            return Capability(
+                False,
+                f"The detector's class-embedding size ({det.text_dim}) differs from the CLIP text tower's "
+                f"({dim}), so only its known shape names can be grounded.",
+                known,
+            )
+        return Capability(True, "Open vocabulary: any name is embedded by the CLIP text tower.", known)
+
+    def ground(self, image: Image.Image, text: str, threshold: float | None = None) -> tuple[dict, list[str]]:
+        """Ground the comma-separated shape names in ``text`` -> (perception restricted to them, names)."""
+        names = [n.strip().lower() for n in (text or "").split(",") if n.strip()]
+        if not names:
+            raise ConfigError("type a shape name to ground, e.g. 'triangle' or 'circle, bar'")
+        if len(names) > self.limits.max_ground_names:
+            raise ConfigError(f"at most {self.limits.max_ground_names} names at a time, got {len(names)}")
+        cap = self.vocabulary()
+        if not cap.ok:
+            unknown = [n for n in names if n not in cap.known]
+            if unknown:
+                raise ConfigError(
+                    f"cannot ground {', '.join(repr(n) for n in unknown)}: {cap.note} "
+                    f"Known: {', '.join(cap.known)}"
+                )
+        seen = self.perceive(image, class_names=names, threshold=threshold)
+        return seen, names
+

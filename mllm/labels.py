@@ -1,0 +1,127 @@
+"""Label tokens: the text labels GeoGLIP reads, handed to the language model as soft characters.
+
+Not in the paper. GeoGLIP's label-reading head detects every text label of a diagram and reads it
+character by character; reading the values written in a diagram is the first thing its math needs, and
+a small LM trained on a CPU does not learn to decode characters from pooled feature maps (DESIGN.md).
+So, besides the router's grid tokens, the model gets ``label_slots`` extra image tokens:
+
+1. :func:`read_labels` (frozen GeoGLIP, cacheable like the other tower features): detect text boxes,
+   order them in reading order (rows top to bottom, then left to right), read each one (per-slot
+   character distributions) and pack the characters of successive labels into ``S`` slots, one slot per
+   character and a separator slot after each label: ``label_probs [B, S, V]`` (the reader's
+   distribution over its charset, END at 0), ``label_boxes [B, S, 4]`` (the owning label's box,
+   normalised to [0, 1]) and ``label_kind [B, S]`` (0 empty, 1 character, 2 separator).
+2. :class:`LabelEmbedder` turns a slot into an LM input vector: the expected *LM embedding* of its
+   character (``probs @ E``, where row c of ``E`` is the LM's own input embedding of character c when
+   the tokenizer has it as one token, else a learned vector), plus an embedding of the box and of the
+   slot kind. The LM thus reads "4", "7", "°" as (soft) versions of tokens it writes itself: copying a
+   read value into the chain of thought is a lookup, not a decoding problem.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+KIND_EMPTY, KIND_CHAR, KIND_SEP = 0, 1, 2
+LABEL_KEYS = ("label_probs", "label_boxes", "label_kind")
+
+
+def reading_order(boxes: torch.Tensor) -> list[int]:
+    """Indices of ``boxes [K, 4]`` in reading order: rows (by centre y, a row spans half the median box
+    height) top to bottom, left to right within a row."""
+    if boxes.shape[0] == 0:
+        return []
+    cy = ((boxes[:, 1] + boxes[:, 3]) / 2).tolist()
+    cx = ((boxes[:, 0] + boxes[:, 2]) / 2).tolist()
+    row_h = max(1.0, float((boxes[:, 3] - boxes[:, 1]).median()) * 0.5)
+    return sorted(range(len(cy)), key=lambda i: (round(cy[i] / row_h), cx[i]))
+
+
+@torch.no_grad()
+def read_labels(
+    geoglip: nn.Module, features: Any, slots: int, score_threshold: float | None = None
+) -> dict[str, torch.Tensor]:
+    """Detected and read labels of every image, packed into ``slots`` character slots (see above)."""
+    from svemath.vision.geoglip import STRIDES
+    from svemath.vision.postprocess import decode_detections
+    from svemath.vision.targets import level_points
+
+    cfg = geoglip.cfg
+    det = cfg.detector
+    levels = [getattr(features, n) for n in det.levels]
+    t_cls, t_box, t_ctr = geoglip.text_head(levels)
+    points, point_strides, _ = level_points(
+        [x.shape[-1] for x in levels], [STRIDES[n] for n in det.levels], device=features.b3.device
+    )
+    batch = features.b3.shape[0]
+    size = float(features.image_size)
+    vocab = geoglip.charset.num_classes
+    device = features.b3.device
+    probs = torch.zeros(batch, slots, vocab, device=device)
+    boxes_out = torch.zeros(batch, slots, 4, device=device)
+    kind = torch.zeros(batch, slots, device=device)
+    thr = det.score_threshold if score_threshold is None else score_threshold
+    for i in range(batch):
+        boxes, _, _ = decode_detections(
+            t_cls[i], t_box[i], t_ctr[i], points, point_strides, thr, det.text_nms_iou, det.max_detections
+        )
+        if boxes.shape[0] == 0:
+            continue
+        boxes = boxes[reading_order(boxes)]
+        rois = torch.cat([torch.full_like(boxes[:, :1], i), boxes], 1)
+        char_probs = geoglip.read(features, rois).float().softmax(-1)  # [K, max_len + 1, V] (slots reader)
+        lengths = char_probs.argmax(-1).eq(0).float().argmax(-1)  # first END per label
+        pos = 0
+        for k in range(boxes.shape[0]):
+            n = int(lengths[k])
+            if n == 0:
+                continue
+            if pos + n + 1 > slots:
+                break
+            probs[i, pos : pos + n] = char_probs[k, :n]
+            box = (boxes[k] / size).clamp(0, 1)
+            boxes_out[i, pos : pos + n + 1] = box
+            kind[i, pos : pos + n] = KIND_CHAR
+            kind[i, pos + n] = KIND_SEP
+            pos += n + 1
+    return {"label_probs": probs, "label_boxes": boxes_out, "label_kind": kind}
+
+
+class LabelEmbedder(nn.Module):
+    """Packed label slots -> LM input vectors ``[B, S, D]`` (see the module docstring).
+
+    ``char_token_ids[c]`` is the LM token id of reader character c (index 0 is END), or -1 when the
+    tokenizer has no single token for it (those characters get a learned vector)."""
+
+    def __init__(self, char_token_ids: list[int], hidden_size: int) -> None:
+        super().__init__()
+        ids = torch.tensor(char_token_ids, dtype=torch.long)
+        # persistent: saved with the weights, so a checkpoint loads them whatever the init path
+        self.register_buffer("char_token_ids", ids.clamp(min=0))
+        self.register_buffer("has_token", (ids >= 0).float()[:, None])
+        self.extra = nn.Parameter(torch.randn(len(char_token_ids), hidden_size) * 0.02)
+        self.box = nn.Sequential(nn.Linear(4, hidden_size), nn.GELU(), nn.Linear(hidden_size, hidden_size))
+        self.kind = nn.Embedding(3, hidden_size)
+        nn.init.normal_(self.kind.weight, std=0.02)
+
+    def forward(self, features: dict[str, torch.Tensor], token_embeddings: nn.Embedding) -> torch.Tensor:
+        probs = features["label_probs"].to(self.extra.dtype)
+        lm_rows = F.embedding(self.char_token_ids, token_embeddings.weight).to(self.extra.dtype)
+        table = self.has_token * lm_rows + (1 - self.has_token) * self.extra  # [V, D]
+        kind = features["label_kind"].long()
+        mask = (kind > 0).to(self.extra.dtype)[..., None]
+        vec = probs @ table + self.box(features["label_boxes"].to(self.extra.dtype)) * mask
+        return vec + self.kind(kind)
+
+
+def char_token_ids(charset: str, tokenizer: Any) -> list[int]:
+    """LM token id of each reader character (END first, as -1), -1 when not a single token."""
+    ids = [-1]
+    for ch in charset:
+        tok = tokenizer(ch, add_special_tokens=False).input_ids
+        ids.append(tok[0] if len(tok) == 1 else -1)
+    return ids
