@@ -66,7 +66,7 @@ def perturb(literal: str, rng: random.Random, avoid: set[str] = frozenset()) -> 
     for _ in range(50):
         delta = rng.choice((1, 2, 3, 5, 10)) * (unit if dec and rng.random() < 0.5 else 1.0)
         new = value + delta if rng.random() < 0.5 or value - delta < 0 else value - delta
-        text = f"{new:.{dec}f}" if dec else str(int(round(new)))
+        text = f"{new:.{dec}f}" if dec else str(round(new))
         text = f"-{text}" if neg and text.strip("0.") else text
         if text != literal and text not in avoid and float(text) != float(literal):
             return text
@@ -74,7 +74,24 @@ def perturb(literal: str, rng: random.Random, avoid: set[str] = frozenset()) -> 
 
 
 def _sub_tokens(text: str, mapping: dict[str, str]) -> str:
-    return _NUM.sub(lambda m: mapping.get(m.group(0), m.group(0)), text)
+    """Replace numbers equal to a changed value; a decimal shown rounded (``about 13.2`` for 13.23,
+    ``5.50`` for 5.5) follows its value at its own precision."""
+
+    def sub(m: re.Match) -> str:
+        tok = m.group(0)
+        if tok in mapping:
+            return mapping[tok]
+        dec = _decimals(tok)
+        if dec:
+            for old, new in mapping.items():
+                try:
+                    if round(abs(float(old)), dec) == float(tok) and float(new) >= 0:
+                        return f"{float(new):.{dec}f}"
+                except ValueError:
+                    continue
+        return tok
+
+    return _NUM.sub(sub, text)
 
 
 def _recompute(line: str, mapping: dict[str, str]) -> str:
@@ -94,22 +111,11 @@ def _recompute(line: str, mapping: dict[str, str]) -> str:
 
 
 def propagate(lines: list[str], start: int, mapping: dict[str, str]) -> list[str]:
-    """Carry changed values into ``lines[start:]``: substitute them, then recompute annotations."""
+    """Carry changed values into ``lines[start:]``: substitute them in text and in annotation
+    expressions, then recompute the annotations' results (their changes join ``mapping``)."""
     out = list(lines)
     for j in range(start, len(out)):
-        # the annotations' own results are recomputed from their (substituted) expressions
-        parts = CALC_RE.split(out[j])
-        text = "".join(
-            _sub_tokens(p, mapping) if k % 3 == 0 else (_sub_tokens(p, mapping) if k % 3 == 1 else p)
-            for k, p in enumerate(parts)
-        )
-        rebuilt, k = [], 0
-        for m in CALC_RE.finditer(out[j]):
-            rebuilt.append(m)
-            k += 1
-        line = _rebuild(parts, mapping)
-        out[j] = _recompute(line, mapping)
-        del text
+        out[j] = _recompute(_rebuild(CALC_RE.split(out[j]), mapping), mapping)
     return out
 
 
@@ -152,7 +158,11 @@ def inject_relation(lines: list[str], answer: str, rng: random.Random, problem: 
         if i > 0 and not CALC_RE.search(ln):
             options += [(i, "const", m) for m in _NUM.finditer(ln) if m.group(0) in RELATION_CONSTANTS]
         for m in CALC_RE.finditer(ln):
-            ops = [k for k, ch in enumerate(m.group(1)) if ch in _OPS and k > 0 and m.group(1)[k - 1] in "0123456789)"]
+            ops = [
+                k
+                for k, ch in enumerate(m.group(1))
+                if ch in _OPS and k > 0 and m.group(1)[k - 1] in "0123456789)"
+            ]
             if ops:
                 options.append((i, "op", (m, ops)))
     rng.shuffle(options)
@@ -231,7 +241,13 @@ def _text_alternatives(answer: str, lines: list[str]) -> list[str]:
     if m:
         minute = (int(m.group(2)) + 5) % 60
         return [f"{m.group(1)}:{minute:02d}", f"{int(m.group(1)) % 12 + 1}:{m.group(2)}"]
-    shape = r"[A-Z]" if re.fullmatch(r"[A-Z]", answer) else r"[A-Z][a-z]+" if re.fullmatch(r"[A-Z][a-z]+", answer) else None
+    shape = (
+        r"[A-Z]"
+        if re.fullmatch(r"[A-Z]", answer)
+        else r"[A-Z][a-z]+"
+        if re.fullmatch(r"[A-Z][a-z]+", answer)
+        else None
+    )
     if shape is None:
         return []
     found = {w for ln in lines for w in re.findall(rf"(?<![\w-]){shape}(?![\w])", ln)}
@@ -277,7 +293,10 @@ def _same_answer(a: str, b: str) -> bool:
 
 
 @register_suite(
-    "synth-processbench", "eval", "step-error detection: family solutions with injected errors, exact labels", "1"
+    "synth-processbench",
+    "eval",
+    "step-error detection: family solutions with injected errors, exact labels",
+    "1",
 )
 def make_processbench(index: int, rng: random.Random) -> Sample:
     names = family_names()

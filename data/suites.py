@@ -15,6 +15,7 @@ SUITE_MODULES: tuple[str, ...] = (
     "svemath.data.captions",
     "svemath.data.problem_suites",
     "svemath.data.benchmark_suites",
+    "svemath.data.processbench",
 )
 
 _loaded = False

@@ -2,7 +2,9 @@
 
 Nothing binary ships with the package: :func:`example_set` runs the data engine once
 (``generate_dataset(suite, n, seed)``, deterministic) into a cache folder and reuses it afterwards. The
-question shown is the human turn the model is trained on (``<image>`` placeholder removed).
+question shown is the human turn the model is trained on (``<image>`` placeholder removed). Suites
+with variant groups (DynaMath style: ``group_id``, ``variant``) contribute one variant per group, so the
+gallery shows different problems rather than ten variants of the first one.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from svemath.errors import ConfigError
 log = logging.getLogger("svemath.demo")
 
 EXAMPLE_SUITE = "synth-dynamath"
-EXAMPLE_N = 12
+EXAMPLE_N = 120  # synth-dynamath: 10 variants per seed question -> 12 seed questions (12 families)
 EXAMPLE_SEED = 5
+EXAMPLE_SHOWN = 12
 
 
 @dataclass(frozen=True)
@@ -47,10 +50,15 @@ def _question(data: dict) -> str:
 
 
 def example_set(
-    folder: str | Path | None = None, *, suite: str = EXAMPLE_SUITE, n: int = EXAMPLE_N, seed: int = EXAMPLE_SEED
+    folder: str | Path | None = None,
+    *,
+    suite: str = EXAMPLE_SUITE,
+    n: int = EXAMPLE_N,
+    seed: int = EXAMPLE_SEED,
+    limit: int = EXAMPLE_SHOWN,
 ) -> list[Example]:
-    """The gallery's examples, generating ``folder`` (default: a cache folder named after the suite,
-    seed and n) when it does not hold a dataset yet."""
+    """Up to ``limit`` examples (one per variant group), generating ``folder`` (default: a cache folder
+    named after the suite, seed and n) when it does not hold a dataset yet."""
     from svemath.data.generate import generate_dataset
     from svemath.data.records import load_dataset
 
@@ -63,11 +71,14 @@ def example_set(
         except ConfigError:
             if not (folder / "manifest.json").is_file():  # not just another process winning the race
                 raise
-    examples = []
+    examples: list[Example] = []
+    groups: set[str] = set()
     for record in load_dataset(folder):
-        if record.image is None:
-            continue
         data = record.data
+        group = str(data.get("group_id", record.id))
+        if record.image is None or group in groups:
+            continue
+        groups.add(group)
         examples.append(
             Example(
                 image=record.image,
@@ -76,4 +87,6 @@ def example_set(
                 family=str((data.get("meta") or {}).get("family", "")),
             )
         )
+        if len(examples) >= limit:
+            break
     return examples

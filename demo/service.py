@@ -106,7 +106,10 @@ class DemoService:
         prm: tuple[Any, Any] | None = None,
         limits: DemoLimits | None = None,
         name: str = "model",
+        prm_api: Any | None = None,
     ) -> None:
+        """``prm``: a loaded PRM ``(model, processor)``; ``prm_api``: the scoring functions
+        (``score_steps``, ``split_steps``), default the ``svemath.mllm.prm`` module when present."""
         self.model = model.eval()
         self.processor = processor
         self.limits = limits or DemoLimits()
@@ -114,7 +117,7 @@ class DemoService:
         # A plain Lock, not an RLock: a streaming generator may be resumed (and closed) from another
         # worker thread than the one that acquired it. Locked methods never call each other.
         self.lock = threading.Lock()
-        self._prm = _prm_module()
+        self._prm = prm_api if prm_api is not None else _prm_module()
         self.prm = prm if (prm is not None and self._prm is not None) else None
         if prm is not None and self._prm is None:
             log.warning("a PRM checkpoint was given but svemath.mllm.prm is not in this build")

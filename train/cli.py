@@ -13,7 +13,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true", help="skip finished stages, continue the interrupted one")
     p.add_argument("--workers", type=int, default=2, help="data-generation worker processes")
     p.add_argument("--dry-run", action="store_true", help="resolve and print the recipe, train nothing")
-    p.add_argument("--world-size", type=int, default=None, help="ranks assumed by --dry-run's DeepSpeed configs")
+    p.add_argument(
+        "--world-size", type=int, default=None, help="ranks assumed by --dry-run's DeepSpeed configs"
+    )
     p.add_argument("overrides", nargs="*", help="key=value overrides, e.g. stages.instruct.steps=100")
     p.set_defaults(func=run)
 
@@ -34,7 +36,10 @@ def run(args: argparse.Namespace) -> int:
 
             for stage in recipe.stages:
                 cfg = deepspeed_config(
-                    stage.deepspeed_config or recipe.deepspeed_config, stage, recipe.precision, args.world_size
+                    stage.deepspeed_config or recipe.deepspeed_config,
+                    stage,
+                    recipe.precision,
+                    args.world_size,
                 )
                 print(f"# deepspeed config for stage {stage.name}:\n{json.dumps(cfg)}")
         return 0

@@ -59,7 +59,9 @@ def process_state(deepspeed: bool = False):
     kwargs: dict[str, Any] = {}
     if deepspeed:
         if not multi:
-            raise ConfigError("distributed: deepspeed needs a multi-process launch (torchrun / accelerate launch)")
+            raise ConfigError(
+                "distributed: deepspeed needs a multi-process launch (torchrun / accelerate launch)"
+            )
         os.environ["ACCELERATE_USE_DEEPSPEED"] = "true"
         if not torch.cuda.is_available():
             os.environ.setdefault("DS_ACCELERATOR", "cpu")

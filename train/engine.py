@@ -14,6 +14,7 @@ import json
 import math
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -261,13 +262,24 @@ class StageRunner:
             total=steps_total, initial=step, desc=f"stage {stage.name}", disable=not acc.is_local_main_process
         )
         model.train()
+
+        def make_batch(micro_index: int) -> tuple[Any, int]:
+            sampler = self._pick(samplers, (micro_index // stage.grad_accum) / steps_total)
+            examples = [sources[name].get(i) for name, i in sampler.batch(micro_index)]
+            return objective.collate(examples), len(examples)
+
+        # [IMPORTANT] the next micro-batch is collated (images decoded, targets built) in a worker thread
+        # while this one computes; collation must not draw from torch's RNG (resume stays exact)
+        prefetch = ThreadPoolExecutor(max_workers=1)
+        pending = prefetch.submit(make_batch, step * stage.grad_accum)
         while step < steps_total:
-            sampler = self._pick(samplers, step / steps_total)
             logs_acc: dict[str, float] = {}
             for micro in range(stage.grad_accum):
-                items = sampler.batch(step * stage.grad_accum + micro)
-                examples = [sources[name].get(i) for name, i in items]
-                batch = move_to(objective.collate(examples), acc.device)
+                index = step * stage.grad_accum + micro
+                collated, n_examples = pending.result()
+                if index + 1 < steps_total * stage.grad_accum:
+                    pending = prefetch.submit(make_batch, index + 1)
+                batch = move_to(collated, acc.device)
                 with acc.accumulate(task):
                     with acc.autocast():
                         loss, logs = objective.loss(task, batch)
@@ -279,7 +291,7 @@ class StageRunner:
                 logs = {"loss": float(loss.detach()), **logs}
                 for k, v in logs.items():
                     logs_acc[k] = logs_acc.get(k, 0.0) + v / stage.grad_accum
-                samples += len(examples)
+                samples += n_examples
             scheduler.step()
             step += 1
             bar.update(1)
@@ -306,6 +318,7 @@ class StageRunner:
             if stopped != "completed":
                 break
         bar.close()
+        prefetch.shutdown(wait=False, cancel_futures=True)
         if stage.heldout and stage.gates and gates_ok is None:
             gates_ok = False
         wall = time.time() - t0

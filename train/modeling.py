@@ -62,7 +62,7 @@ def load_submodule_weights(model: torch.nn.Module, module: str, source: Path) ->
     for f in files:
         state.update(load_file(str(f)))
     prefix = f"{module}."
-    sub = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)} or state
+    sub = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)} or state
     target = resolve_module(model, module)
     missing, unexpected = target.load_state_dict(sub, strict=False)
     if missing or unexpected:

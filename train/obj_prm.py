@@ -1,0 +1,251 @@
+"""The ``prm`` objective: train a visual process reward model on step-labelled solutions (VisualPRM).
+
+Data: ``svemath prm label`` output folders (``mc_solutions.jsonl``; MC labels, '+' iff mc > 0) or any
+step-labelled set :func:`svemath.train.prm_label.load_step_labelled` reads (also ``synth-processbench``).
+Each solution becomes the PRM chat of :mod:`svemath.mllm.prm` (one user turn per step, one assistant
+label slot per step); the model is the policy's architecture, started from an ``instruct`` checkpoint.
+
+Modes (``stage.options.mode``):
+
+* ``"B"`` (default, reference/prm.md §6.4 mode B): every slot holds the placeholder ``+``; the loss is
+  the binary cross-entropy of the two-way softmax over the ``+``/``-`` logits at every step's read
+  position, all steps of a conversation in one forward pass (only [S, V] logits are computed):
+  ``L = -1/S sum_i w_i [y_i log P_i + (1 - y_i) log(1 - P_i)]``. Training and inference see the same input.
+* ``"A"`` (VisualPRM-faithful): the true labels are in the earlier turns (teacher forcing) and the loss is
+  the ordinary next-token cross-entropy over the full vocabulary on the assistant tokens (label and
+  ``<|im_end|>``). Inference still scores with '+' placeholders (see pitfall (a) in prm.md).
+
+Options: ``mode`` (B), ``targets`` (``hard`` = labels, ``soft`` = the MC scores, mode B only),
+``class_balance`` (false: weight the two classes equally, from the training labels), ``max_length``,
+``threshold`` (0.5, for held-out F1), ``eval_batch_size`` (16). ``cache_features: true`` computes the
+frozen towers' features once per image. Held-out (``stage.heldout``: a ``synth-processbench`` folder
+or a labelled folder): VisualProcessBench macro-F1 as ``step_f1``, per-class F1, ``step_accuracy``,
+``auroc``, predicted/true positive rates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from svemath.errors import ConfigError
+from svemath.train.objectives import Objective, register_objective
+
+
+@dataclass
+class _ImageRef:
+    image: Path
+
+
+class StepLabelSource:
+    """Step-labelled solutions of one dataset, with optional cached image features (by unique image)."""
+
+    def __init__(self, items: list[Any], cache: Any | None = None, image_rows: dict[Path, int] | None = None):
+        self.items = items
+        self.cache = cache
+        self.image_rows = image_rows or {}
+        self._levels = [it.level for it in items]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def levels(self) -> list[str | None]:
+        return self._levels
+
+    def get(self, index: int) -> dict[str, Any]:
+        it = self.items[index]
+        ex = {"question": it.question, "steps": it.steps, "labels": it.labels, "mc": it.mc, "image": it.image}
+        if self.cache is not None and it.image is not None:
+            ex["image_features"] = self.cache.get(self.image_rows[it.image])
+            ex["image"] = None
+        return ex
+
+
+@register_objective
+class ProcessReward(Objective):
+    name = "prm"
+
+    def __init__(self, stage, ctx) -> None:
+        super().__init__(stage, ctx)
+        from svemath.mllm.prm import label_token_ids
+
+        opts = stage.options
+        self.mode = str(opts.get("mode", "B")).upper()
+        self.targets = str(opts.get("targets", "hard"))
+        if self.mode not in ("A", "B"):
+            raise ConfigError(f"stage {stage.name!r}: options.mode must be 'A' or 'B', got {self.mode!r}")
+        if self.targets not in ("hard", "soft") or (self.targets == "soft" and self.mode == "A"):
+            raise ConfigError(
+                f"stage {stage.name!r}: options.targets must be 'hard' or 'soft' (soft: mode B)"
+            )
+        self.plus_id, self.minus_id = label_token_ids(ctx.processor.tokenizer)  # single tokens, or error
+        self.class_weights = (1.0, 1.0)  # (+, -)
+
+    # === data ===
+
+    def sources(self) -> dict[str, StepLabelSource]:
+        if hasattr(self, "_sources"):
+            return self._sources
+        from svemath.train.prm_label import load_step_labelled
+
+        self._sources = {}
+        labels: list[int] = []
+        for entry in self.stage.data:
+            path = self.ctx.dataset_paths[entry.dataset]
+            items = load_step_labelled(path)
+            if not items:
+                raise ConfigError(
+                    f"stage {self.stage.name!r}: dataset {entry.dataset!r} ({path}) has no labelled steps"
+                )
+            if self.targets == "soft" and any(it.mc is None for it in items):
+                raise ConfigError(f"options.targets=soft needs MC scores; {path} has none")
+            labels += [lab for it in items for lab in it.labels]
+            cache, rows = None, None
+            if self.stage.cache_features:
+                cache, rows = self._cache(items, path, entry.dataset)
+            self._sources[entry.dataset] = StepLabelSource(items, cache, rows)
+        if self.stage.options.get("class_balance", False):
+            n, n_pos = len(labels), sum(labels)
+            if 0 < n_pos < n:
+                self.class_weights = (n / (2 * n_pos), n / (2 * (n - n_pos)))
+        return self._sources
+
+    def _cache(self, items: list[Any], path: Path, name: str) -> tuple[Any, dict[Path, int]]:
+        from svemath.train.cache import FeatureCache
+
+        model = self.ctx.model
+        for tower in ("clip", "geoglip"):
+            module = getattr(model, tower, None)
+            if module is not None and any(p.requires_grad for p in module.parameters()):
+                raise ConfigError(
+                    f"stage {self.stage.name!r}: cache_features needs frozen towers ({tower} trains)"
+                )
+        images = sorted({it.image for it in items if it.image is not None})
+        rows = {img: i for i, img in enumerate(images)}
+        file = path / "mc_solutions.jsonl" if (path / "mc_solutions.jsonl").is_file() else path
+        if file.is_dir():
+            file = file / "data.jsonl"
+        refs = [_ImageRef(img) for img in images]
+        cache = FeatureCache.build(
+            model, self.ctx.processor, refs, file, self.ctx.out_dir.parent / "cache", f"prm-{name}"
+        )
+        return cache, rows
+
+    def collate(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
+        from svemath.mllm.prm import collate_prm, encode_prm
+
+        proc = self.ctx.processor
+        samples = [
+            encode_prm(
+                proc, ex["question"], ex["steps"], ex["image"], labels=ex["labels"] if self.mode == "A" else None,
+                image_features=ex.get("image_features"), max_length=self.stage.options.get("max_length"),
+            )
+            for ex in examples
+        ]  # fmt: skip
+        batch = collate_prm(proc, samples)
+        if self.mode == "B":
+            batch.pop("labels", None)
+            key = "mc" if self.targets == "soft" else "labels"
+            batch["step_targets"] = torch.tensor([float(y) for ex in examples for y in ex[key]])
+        else:
+            batch["step_targets"] = torch.tensor([float(y) for ex in examples for y in ex["labels"]])
+        return batch
+
+    # === loss ===
+
+    def loss(self, task: torch.nn.Module, batch: dict[str, Any]) -> tuple[torch.Tensor, dict[str, float]]:
+        from svemath.mllm.prm import label_logits
+
+        targets = batch["step_targets"].float()
+        hard = (targets > 0).float()  # soft targets: mc > 0 is the hard label
+        if self.mode == "A":
+            inputs = {k: v for k, v in batch.items() if k not in ("score_mask", "step_targets")}
+            out = task(**inputs)
+            loss = out.loss
+            with torch.no_grad():
+                pm = out.logits[batch["score_mask"]][:, [self.plus_id, self.minus_id]].float()
+        else:
+            pm = label_logits(task, batch, self.plus_id, self.minus_id)
+            margin = pm[:, 0] - pm[:, 1]
+            w_pos, w_neg = self.class_weights
+            weights = torch.where(hard > 0, torch.full_like(targets, w_pos), torch.full_like(targets, w_neg))
+            per_step = F.binary_cross_entropy_with_logits(margin, targets, reduction="none")
+            loss = (weights * per_step).sum() / weights.sum()
+        with torch.no_grad():
+            pred = (pm[:, 0] > pm[:, 1]).float()
+            logs = {
+                "step_acc": float((pred == hard).float().mean()),
+                "label_pos_rate": float(hard.mean()),
+                "pred_pos_rate": float(pred.mean()),
+                "steps_per_batch": float(len(hard)),
+            }
+        return loss, logs
+
+    # === held-out ===
+
+    @torch.no_grad()
+    def evaluate(self, model: torch.nn.Module) -> dict[str, float]:
+        if not self.stage.heldout:
+            return {}
+        res = evaluate_steps(
+            model, self.ctx.processor, self.ctx.dataset_paths[self.stage.heldout], n=self.stage.heldout_n,
+            threshold=float(self.stage.options.get("threshold", 0.5)),
+            batch_size=int(self.stage.options.get("eval_batch_size", 16)),
+        )  # fmt: skip
+        m = res["metrics"]
+        out = {"step_f1": m["macro_f1"], "f1_correct": m["f1_correct"], "f1_error": m["f1_error"],
+               "step_accuracy": m["accuracy"], "pred_positive_rate": m["pred_positive_rate"]}  # fmt: skip
+        if m["auroc"] is not None:
+            out["auroc"] = m["auroc"]
+        return out
+
+
+def evaluate_steps(
+    model: Any,
+    processor: Any,
+    path: Path,
+    *,
+    n: int | None = None,
+    threshold: float = 0.5,
+    batch_size: int = 16,
+) -> dict[str, Any]:
+    """Score every step of (the first ``n``) step-labelled solutions at ``path`` and compute the
+    VisualProcessBench metrics, overall and per error type / difficulty tag. Returns ``{"metrics",
+    "by_error_type", "by_level", "records"}``."""
+    from svemath.images import load_image
+    from svemath.mllm.prm import process_metrics, score_steps_batch
+
+    items = load_step_labelled(path)[:n] if n else load_step_labelled(path)
+    loaded: dict[Path, Any] = {}
+    batch = []
+    for it in items:
+        if it.image is not None and it.image not in loaded:
+            loaded[it.image] = load_image(it.image)
+        batch.append((loaded.get(it.image) if it.image is not None else None, it.question, it.steps))
+    scores = score_steps_batch(model, processor, batch, batch_size=batch_size)
+    records, groups = [], {"by_error_type": {}, "by_level": {}}
+    for it, probs in zip(items, scores):
+        signed = [1 if lab else -1 for lab in it.labels]
+        records.append(
+            {"id": it.id, "labels": signed, "scores": probs, "error_type": it.error_type, "level": it.level}
+        )
+        for key, value in (("by_error_type", it.error_type or "none"), ("by_level", it.level or "none")):
+            g = groups[key].setdefault(value, ([], []))
+            g[0].extend(signed)
+            g[1].extend(probs)
+    flat = lambda k: [x for r in records for x in r[k]]  # noqa: E731
+    out = {"metrics": process_metrics(flat("labels"), flat("scores"), threshold), "n_solutions": len(records)}
+    for key, g in groups.items():
+        out[key] = {v: process_metrics(lab, sc, threshold) for v, (lab, sc) in sorted(g.items())}
+    out["records"] = records
+    return out
+
+
+def load_step_labelled(path: Path) -> list[Any]:
+    from svemath.train.prm_label import load_step_labelled as load
+
+    return load(path)
