@@ -29,9 +29,17 @@ from typing import Any
 
 import gradio as gr
 
-from svemath.demo.render import DEFAULT_LAYERS, LAYERS, counts_summary, draw_perception, gates_frame, steps_frame
+from svemath.demo.render import (
+    DEFAULT_LAYERS,
+    LAYERS,
+    counts_summary,
+    draw_perception,
+    gates_frame,
+    steps_frame,
+)
 from svemath.demo.service import AGGREGATIONS, DemoService
 from svemath.errors import SVEMathError
+from svemath.mllm.perception import LEVEL_NAMES
 
 log = logging.getLogger("svemath.demo")
 
@@ -43,22 +51,29 @@ CSS = """
 """
 
 
-class UploadImage(gr.Image):
-    """``gr.Image`` whose preprocessing hands over the uploaded file's path without decoding it, so the
-    demo reads every upload with ``svemath.images.load_image`` (caps, clear errors) instead of Gradio's
-    decoder (which raises on a corrupt file before the app can say what is wrong)."""
+def upload_image(**kwargs: Any) -> gr.Image:
+    """A ``gr.Image`` whose preprocessing hands over the uploaded file's path without decoding it, so the
+    demo reads every upload with ``svemath.images.load_image`` (caps, clear errors) rather than Gradio's
+    decoder (which fails on a corrupt file before the app can say what is wrong). Gradio's own checks
+    on the payload (the file must be in its upload folder) run before ``preprocess``, as for any input.
 
-    is_template = True  # rendered by the frontend's Image component
+    The override is set on the instance: subclassing a Gradio component makes Gradio write a ``.pyi``
+    stub next to the subclass's source file."""
+    component = gr.Image(type="filepath", image_mode=None, **kwargs)
+    decode = component.preprocess
 
-    def preprocess(self, payload):  # type: ignore[override]
+    def preprocess(payload):
         if payload is None:
             return None
         if payload.path:
             return str(payload.path)
         try:  # pasted data: URL
-            return super().preprocess(payload)
+            return decode(payload)
         except Exception as exc:
             raise gr.Error(f"not a readable image ({type(exc).__name__})") from None
+
+    component.preprocess = preprocess  # type: ignore[method-assign]
+    return component
 
 
 def _warn(message: str) -> str:
@@ -136,8 +151,10 @@ class DemoHandlers:
             yield "", "", _empty_steps(), _warn(str(exc))
             return
         final, method = _final(text)
-        if not text:
-            notes.insert(0, "the model generated no text")
+        if not text.strip():
+            notes.insert(
+                0, "the model generated no text" if not text else "the model generated only whitespace"
+            )
         elif final:
             notes.append(f"final answer taken from the {method.replace('-', ' ')}")
         notes.append(svc.prm_note if scores is None else f"steps split by {svc.splitter_name}")
@@ -155,12 +172,19 @@ class DemoHandlers:
             return None, gates_frame(None), _warn(str(exc)), None
         state = {"image": loaded.image, "seen": seen, "threshold": float(threshold)}
         overlay = draw_perception(loaded.image, seen, layers=layers or [], min_score=float(threshold))
-        return overlay, gates_frame(seen.get("gates")), self._summary(seen, float(threshold), loaded.note), state
+        return (
+            overlay,
+            gates_frame(seen.get("gates")),
+            self._summary(seen, float(threshold), loaded.note),
+            state,
+        )
 
     def redraw(self, state: dict | None, layers: list[str]):
         if not state:
             return None
-        return draw_perception(state["image"], state["seen"], layers=layers or [], min_score=state["threshold"])
+        return draw_perception(
+            state["image"], state["seen"], layers=layers or [], min_score=state["threshold"]
+        )
 
     @staticmethod
     def _summary(seen: dict, threshold: float, note: str) -> str:
@@ -197,9 +221,9 @@ class DemoHandlers:
         return overlay, f"{msg} at score ≥ {float(threshold):.2f}."
 
 
-def _header(service: DemoService) -> str:
+def _header(service: DemoService, vocabulary_note: str | None) -> str:
     lim = service.limits
-    vocab = service.vocabulary().note if service.can_perceive else "CLIP-only model: nothing to ground."
+    vocab = vocabulary_note or "CLIP-only model: nothing to ground."
     return (
         "# SVE-Math: ask about a diagram\n"
         f"Model: `{service.name}` · {service.prm_note}\n\n"
@@ -212,31 +236,48 @@ def build_app(service: DemoService, *, examples: list | None = None, examples_no
     """The Blocks app over ``service``; ``examples`` a list of :class:`svemath.demo.examples.Example`."""
     handlers = DemoHandlers(service)
     lim = service.limits
+    vocabulary_note = service.vocabulary().note if service.can_perceive else None
     model_events = {"concurrency_limit": 1, "concurrency_id": MODEL_QUEUE}
     with gr.Blocks(title="SVE-Math demo", analytics_enabled=False) as demo:
-        gr.Markdown(_header(service))
+        gr.Markdown(_header(service, vocabulary_note))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):
-                image = UploadImage(
+                image = upload_image(
                     label="Diagram",
                     sources=["upload", "clipboard"],
-                    type="filepath",
-                    image_mode=None,
                     height=360,
                     elem_id="svemath-image",
                 )
-                question = gr.Textbox(label="Question", lines=3, placeholder="e.g. How many circles are there?")
+                question = gr.Textbox(
+                    label="Question", lines=3, placeholder="e.g. How many circles are there?"
+                )
                 with gr.Accordion("Decoding", open=False):
                     decoding = gr.Radio(["greedy", "sampling"], value="greedy", label="Decoding")
                     temperature = gr.Slider(0.05, 2.0, value=0.8, step=0.05, label="Temperature (sampling)")
-                    max_new = gr.Slider(8, lim.max_new_tokens, value=min(256, lim.max_new_tokens), step=8,
-                                        label="Max new tokens")  # fmt: skip
+                    max_new = gr.Slider(
+                        8,
+                        lim.max_new_tokens,
+                        value=min(256, lim.max_new_tokens),
+                        step=8,
+                        label="Max new tokens",
+                    )
                     seed = gr.Number(value=0, precision=0, label="Seed (sampling)")
                 with gr.Accordion("Best-of-N with the PRM", open=service.has_prm):
-                    bon_n = gr.Slider(1, lim.max_bon, value=1, step=1, label="N (candidates)",
-                                      interactive=service.has_prm, info=service.prm_note)  # fmt: skip
-                    agg = gr.Dropdown(list(AGGREGATIONS), value="mean", label="Aggregate step scores",
-                                      interactive=service.has_prm)  # fmt: skip
+                    bon_n = gr.Slider(
+                        1,
+                        lim.max_bon,
+                        value=1,
+                        step=1,
+                        label="N (candidates)",
+                        interactive=service.has_prm,
+                        info=service.prm_note,
+                    )
+                    agg = gr.Dropdown(
+                        list(AGGREGATIONS),
+                        value="mean",
+                        label="Aggregate step scores",
+                        interactive=service.has_prm,
+                    )
                 ask = gr.Button("Ask", variant="primary")
                 if examples:
                     gr.Examples(
@@ -248,28 +289,52 @@ def build_app(service: DemoService, *, examples: list | None = None, examples_no
                 elif examples_note:
                     gr.Markdown(examples_note)
             with gr.Column(scale=1):
-                answer = gr.Textbox(label="Answer (streamed)", lines=8, interactive=False, elem_id="svemath-answer")
+                answer = gr.Textbox(
+                    label="Answer (streamed)", lines=8, interactive=False, elem_id="svemath-answer"
+                )
                 final = gr.Textbox(label="Final answer", interactive=False)
-                steps = gr.Dataframe(value=_empty_steps(), label="Reasoning steps (PRM score)",
-                                     interactive=False, wrap=True, column_widths=["8%", "72%", "20%"])  # fmt: skip
+                steps = gr.Dataframe(
+                    value=_empty_steps(),
+                    label="Reasoning steps (PRM score)",
+                    interactive=False,
+                    wrap=True,
+                    column_widths=["8%", "72%", "20%"],
+                )
                 status = gr.Markdown(label="Status", elem_id="svemath-status")
         gr.Markdown("## What the model sees")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
-                overlay = gr.Image(label="GeoGLIP: shapes, junctions, labels read", type="pil",
-                                   format="png", interactive=False, height=420)  # fmt: skip
+                overlay = gr.Image(
+                    label="GeoGLIP: shapes, junctions, labels read",
+                    type="pil",
+                    format="png",
+                    interactive=False,
+                    height=420,
+                )
                 layers = gr.CheckboxGroup(list(LAYERS), value=list(DEFAULT_LAYERS), label="Show")
-                threshold = gr.Slider(0.05, 0.95, value=service.default_threshold(), step=0.05,
-                                      label="Detection threshold")  # fmt: skip
+                threshold = gr.Slider(
+                    0.05, 0.95, value=service.default_threshold(), step=0.05, label="Detection threshold"
+                )
                 seen_summary = gr.Markdown(label="Seen")
             with gr.Column(scale=2):
-                gates = gr.BarPlot(gates_frame(None), x="level", y="gate", y_lim=[0, 1], sort=None,
-                                   label="Router gate per level", height=220)  # fmt: skip
-                names = gr.Textbox(label="Open-vocabulary grounding: shape name(s)",
-                                   placeholder="triangle, circle", info=(service.vocabulary().note
-                                   if service.can_perceive else None))  # fmt: skip
+                gates = gr.BarPlot(
+                    gates_frame(None),
+                    x="level",
+                    y="gate",
+                    y_lim=[0, 1],
+                    sort=list(LEVEL_NAMES),
+                    label="Router gate per level",
+                    height=220,
+                )
+                names = gr.Textbox(
+                    label="Open-vocabulary grounding: shape name(s)",
+                    placeholder="triangle, circle",
+                    info=vocabulary_note,
+                )
                 ground = gr.Button("Ground")
-                grounded = gr.Image(label="Grounding", type="pil", format="png", interactive=False, height=300)
+                grounded = gr.Image(
+                    label="Grounding", type="pil", format="png", interactive=False, height=300
+                )
                 ground_msg = gr.Markdown(label="Grounding message")
         state = gr.State(None)
 
@@ -289,10 +354,16 @@ def build_app(service: DemoService, *, examples: list | None = None, examples_no
         )
         see_io = {"inputs": [image, threshold, layers], "outputs": [overlay, gates, seen_summary, state]}
         image.change(handlers.see, **see_io, api_name="see", trigger_mode="always_last", **model_events)
-        threshold.release(handlers.see, **see_io, api_visibility="private", trigger_mode="always_last",
-                          **model_events)  # fmt: skip
-        layers.change(handlers.redraw, inputs=[state, layers], outputs=overlay, api_visibility="private",
-                      concurrency_limit=4)  # fmt: skip
+        threshold.release(
+            handlers.see, **see_io, api_visibility="private", trigger_mode="always_last", **model_events
+        )
+        layers.change(
+            handlers.redraw,
+            inputs=[state, layers],
+            outputs=overlay,
+            api_visibility="private",
+            concurrency_limit=4,
+        )
         ground_io = {"inputs": [image, names, threshold], "outputs": [grounded, ground_msg]}
         ground.click(handlers.ground, **ground_io, api_name="ground", **model_events)
         names.submit(handlers.ground, **ground_io, api_visibility="private", **model_events)

@@ -25,10 +25,16 @@ def add_parser(subparsers) -> None:
         description="Serve the Gradio demo over a trained model (default: the embedded tiny-release model).",
     )
     p.add_argument("--model", type=Path, help="model directory (default: the embedded default model)")
-    p.add_argument("--prm", type=Path, help="process reward model directory (scores steps, enables Best-of-N)")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument(
+        "--prm", type=Path, help="process reward model directory (scores steps, enables Best-of-N)"
+    )
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+    )
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
-    p.add_argument("--examples-dir", type=Path, help="where the example gallery is generated (default: a cache folder)")
+    p.add_argument(
+        "--examples-dir", type=Path, help="where the example gallery is generated (default: a cache folder)"
+    )
     p.add_argument("--no-examples", action="store_true", help="no example gallery")
     p.add_argument("--max-side", type=int, default=1024, help="downscale larger images to this side (pixels)")
     p.set_defaults(func=run)

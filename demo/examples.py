@@ -43,9 +43,11 @@ def cache_root() -> Path:
 def _question(data: dict) -> str:
     for turn in data.get("conversations") or []:
         if turn.get("from") == "human":
-            return "\n".join(ln for ln in turn["value"].splitlines() if ln.strip() != "<image>").replace(
-                "<image>", ""
-            ).strip()
+            return (
+                "\n".join(ln for ln in turn["value"].splitlines() if ln.strip() != "<image>")
+                .replace("<image>", "")
+                .strip()
+            )
     return str(data.get("question", "")).strip()
 
 

@@ -60,10 +60,15 @@ def _tag(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, colour: 
 def _boundary_tint(image: Image.Image, boundary: np.ndarray, strength: float = 0.75) -> Image.Image:
     prob = np.asarray(boundary, dtype=np.float32)
     if prob.shape != (image.height, image.width):
-        prob = np.asarray(
-            Image.fromarray((np.clip(prob, 0, 1) * 255).astype(np.uint8)).resize(image.size, Image.BILINEAR),
-            dtype=np.float32,
-        ) / 255.0
+        prob = (
+            np.asarray(
+                Image.fromarray((np.clip(prob, 0, 1) * 255).astype(np.uint8)).resize(
+                    image.size, Image.BILINEAR
+                ),
+                dtype=np.float32,
+            )
+            / 255.0
+        )
     alpha = (np.clip(prob, 0.0, 1.0) * strength)[..., None]
     base = np.asarray(image.convert("RGB"), dtype=np.float32)
     return Image.fromarray((base * (1 - alpha) + _BOUNDARY * alpha).round().astype(np.uint8), "RGB")
@@ -116,7 +121,9 @@ def draw_perception(
             x, y = junction["xy"]
             for angle in junction.get("angles", []):
                 rad = math.radians(angle)
-                draw.line((x, y, x + tick * math.cos(rad), y - tick * math.sin(rad)), fill=_JUNCTION, width=width)
+                draw.line(
+                    (x, y, x + tick * math.cos(rad), y - tick * math.sin(rad)), fill=_JUNCTION, width=width
+                )
             draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=_JUNCTION, outline="white")
     return canvas
 
@@ -158,7 +165,7 @@ def steps_frame(steps: Sequence[str], scores: Sequence[float] | None = None):
     def paint(column: pd.Series) -> list[str]:
         return [f"background-color: {c}; color: #111" for c in colours]
 
-    return frame.style.apply(paint, subset=["PRM score"])
+    return frame.style.apply(paint, subset=["PRM score"]).format("{:.3f}", subset=["PRM score"])
 
 
 def gates_frame(gates: dict[str, float] | None):
@@ -166,4 +173,11 @@ def gates_frame(gates: dict[str, float] | None):
     import pandas as pd
 
     items = list((gates or {}).items())
-    return pd.DataFrame({"level": [k for k, _ in items], "gate": [float(v) for _, v in items]})
+    # Typed columns even when empty: the chart fixes its axis types from its first value, and an empty
+    # untyped frame would make ``level`` quantitative (no bars drawn after the first update).
+    return pd.DataFrame(
+        {
+            "level": pd.Series([k for k, _ in items], dtype="object"),
+            "gate": pd.Series([float(v) for _, v in items], dtype="float64"),
+        }
+    )

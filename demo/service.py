@@ -223,7 +223,9 @@ class DemoService:
 
         class _Cancelled(StoppingCriteria):
             def __call__(self, input_ids, scores, **_: Any):
-                return torch.full((input_ids.shape[0],), cancel.is_set(), dtype=torch.bool, device=input_ids.device)
+                return torch.full(
+                    (input_ids.shape[0],), cancel.is_set(), dtype=torch.bool, device=input_ids.device
+                )
 
         streamer = TextIteratorStreamer(
             self.processor.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=600
@@ -269,7 +271,9 @@ class DemoService:
 
     def split(self, text: str) -> list[str]:
         """Reasoning steps of an answer, with the PRM's versioned splitter when available."""
-        split: Callable[[str], list[str]] | None = getattr(self._prm, "split_steps", None) if self._prm else None
+        split: Callable[[str], list[str]] | None = (
+            getattr(self._prm, "split_steps", None) if self._prm else None
+        )
         if split is not None:
             return list(split(text))
         return [line.strip() for line in text.splitlines() if line.strip()]
@@ -375,4 +379,3 @@ class DemoService:
                 )
         seen = self.perceive(image, class_names=names, threshold=threshold)
         return seen, names
-

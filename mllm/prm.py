@@ -40,11 +40,9 @@ from svemath.mllm.chat import IGNORE_INDEX
 from svemath.mllm.steps import split_steps
 from svemath.mllm.tokenizer import IM_END
 
+# Short on purpose: every token of it is in every PRM forward pass (the tiny BPE spells English slowly).
 PRM_SYSTEM_PROMPT = (
-    "You are a process supervision model for visual math problems. The first user turn gives a problem "
-    "and the first step of a solution; each later user turn gives the next step. After each step, answer "
-    "'+' if the solution is correct up to and including this step, or '-' if there is any error so far. "
-    "Output only '+' or '-'."
+    "Check the solution step by step: reply '+' if every step so far is correct, '-' if any is wrong."
 )
 PLUS, MINUS = "+", "-"
 AGGREGATIONS = ("mean", "min", "prod", "last")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="run a training recipe (all stages, or one with --stage)")
     p.add_argument("--recipe", required=True, help="built-in recipe name or a YAML file")
     p.add_argument("--stage", action="append", help="run only this stage (repeatable)")
-    p.add_argument("--out", required=True, help="run directory")
+    p.add_argument("--out", required=True, type=Path, help="run directory")
     p.add_argument("--resume", action="store_true", help="skip finished stages, continue the interrupted one")
     p.add_argument("--workers", type=int, default=2, help="data-generation worker processes")
     p.add_argument("--dry-run", action="store_true", help="resolve and print the recipe, train nothing")
@@ -24,8 +25,14 @@ def run(args: argparse.Namespace) -> int:
     import yaml
 
     from svemath.configs import to_dict
-    from svemath.train.recipes import load_recipe
+    from svemath.train.ablation import is_ablation, run_ablation
+    from svemath.train.recipes import load_recipe, recipe_path
 
+    path = recipe_path(args.recipe)
+    if is_ablation(path):
+        summary = run_ablation(path, args.out, args.overrides, workers=args.workers)
+        print((args.out / "ablation.md").read_text() if hasattr(args.out, "exists") else summary)
+        return 0
     recipe = load_recipe(args.recipe, args.overrides)
     if args.dry_run:
         print(yaml.safe_dump(to_dict(recipe), sort_keys=False))

@@ -48,16 +48,27 @@ class StageResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def resolve_module(model: torch.nn.Module, name: str) -> torch.nn.Module:
-    """``"router"`` or ``"geoglip.heads"`` -> the submodule; errors list the top-level children."""
+def resolve_module(
+    model: torch.nn.Module, name: str, *, allow_absent: bool = False
+) -> torch.nn.Module | None:
+    """``"router"`` or ``"geoglip.heads"`` -> the submodule; errors list the top-level children. With
+    ``allow_absent`` a module the architecture declares but this model lacks (``router`` of a CLIP-only
+    model) gives None."""
     node: Any = model
     for part in name.split("."):
+        if allow_absent and hasattr(node, part) and getattr(node, part) is None:
+            return None
         child = getattr(node, part, None)
         if not isinstance(child, torch.nn.Module):
             known = sorted(n for n, _ in model.named_children())
             raise ConfigError(f"model has no module {name!r}; top-level modules: {known}")
         node = child
     return node
+
+
+def present_modules(model: torch.nn.Module, names: list[str]) -> list[str]:
+    """The named modules this model has (a CLIP-only model has no router, GeoGLIP or label embedder)."""
+    return [n for n in names if resolve_module(model, n, allow_absent=True) is not None]
 
 
 def set_trainable(model: torch.nn.Module, names: list[str]) -> dict[str, dict[str, int]]:
@@ -104,9 +115,11 @@ def restore_frozen(model: torch.nn.Module) -> None:
             del module._svemath_refreeze
 
 
-def param_groups(model: torch.nn.Module, stage: StageConfig) -> list[dict[str, Any]]:
+def param_groups(
+    model: torch.nn.Module, stage: StageConfig, names: list[str] | None = None
+) -> list[dict[str, Any]]:
     groups, seen = [], set()
-    for name in stage.trainable:
+    for name in stage.trainable if names is None else names:
         if name not in stage.lr:
             raise ConfigError(f"stage {stage.name!r}: no learning rate for trainable module {name!r}")
         params = [
@@ -218,10 +231,11 @@ class StageRunner:
             self.recipe, self.out_dir, dataset_paths, model, processor, acc.device, self.recipe.seed
         )
         objective = get_objective(stage.objective)(stage, ctx)
-        counts = set_trainable(model, stage.trainable)
+        trainable = present_modules(model, stage.trainable)
+        counts = set_trainable(model, trainable)
         if stage.gradient_checkpointing and hasattr(model, "gradient_checkpointing_enable"):
             model.gradient_checkpointing_enable()
-        groups = param_groups(model, stage)
+        groups = param_groups(model, stage, trainable)
         optimizer = torch.optim.AdamW(
             groups, betas=tuple(stage.optim.betas), weight_decay=stage.optim.weight_decay
         )

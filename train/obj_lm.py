@@ -6,7 +6,8 @@ per dataset, so the step costs only router + projector + LLM. Held-out metrics: 
 (robust scoring) on the stage's held-out eval suite, overall and per difficulty tag.
 
 Options (``stage.options``): ``max_length`` (tokens, default the processor's), ``eval_max_new_tokens``
-(160), ``system_prompt``.
+(160), ``system_prompt``, ``blank_images`` (train on blank canvases: the blind baseline; its held-out
+accuracy is then also measured on blanked images).
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from svemath.train.objectives import Objective, register_objective
 
 
 class ConversationSource:
-    """One dataset's conversations, with optional cached image features."""
+    """One dataset's conversations, with optional cached image features (``blank``: one feature dict
+    used for every image, the image-blanked baseline)."""
 
-    def __init__(self, dataset: Any, cache: Any | None = None) -> None:
+    def __init__(self, dataset: Any, cache: Any | None = None, blank: dict | None = None) -> None:
         self.records = dataset.records
         self.cache = cache
+        self.blank = blank
         self._levels = [r.meta.get("level") for r in self.records]
 
     def __len__(self) -> int:
@@ -36,7 +39,9 @@ class ConversationSource:
     def get(self, index: int) -> dict[str, Any]:
         record = self.records[index]
         item: dict[str, Any] = {"conversation": record.conversations, "image": record.image, "index": index}
-        if self.cache is not None and index in self.cache:
+        if self.blank is not None and record.image is not None:
+            item["image_features"], item["image"] = self.blank, None
+        elif self.cache is not None and index in self.cache:
             item["image_features"] = self.cache.get(index)
             item["image"] = None
         return item
@@ -61,11 +66,27 @@ class LanguageModeling(Objective):
                 print(
                     f"dataset {entry.dataset}: skipped {len(dataset.bad)} bad records (first: {dataset.bad[0]})"
                 )
-            cache = None
-            if stage.cache_features:
+            cache = blank = None
+            if stage.options.get("blank_images"):
+                blank = self._blank_features()
+            elif stage.cache_features:
                 cache = self._cache(dataset, path, entry.dataset)
-            self._sources[entry.dataset] = ConversationSource(dataset, cache)
+            self._sources[entry.dataset] = ConversationSource(dataset, cache, blank)
         return self._sources
+
+    @torch.no_grad()
+    def _blank_features(self) -> dict[str, torch.Tensor]:
+        """Tower features of a white canvas (what every image becomes after pad-to-square when blanked)."""
+        from PIL import Image
+
+        model, proc = self.ctx.model, self.ctx.processor
+        pre = proc.preprocess_image(Image.new("RGB", (64, 64), (255, 255, 255)))
+        geo = pre["geo_pixel_values"][None] if "geo_pixel_values" in pre else None
+        was = model.training
+        model.eval()
+        feats = model.encode_images(pre["pixel_values"][None], geo)
+        model.train(was)
+        return {k: v[0].detach() for k, v in feats.items()}
 
     def _cache(self, dataset: Any, path: Any, name: str) -> Any:
         from svemath.train.cache import FeatureCache
@@ -110,6 +131,7 @@ class LanguageModeling(Objective):
         res = heldout_accuracy(
             model, self.ctx.processor, self.ctx.dataset_paths[self.stage.heldout], n=self.stage.heldout_n,
             max_new_tokens=int(self.stage.options.get("eval_max_new_tokens", 160)),
+            blind=bool(self.stage.options.get("blank_images")),
         )  # fmt: skip
         out = {"accuracy": res["accuracy"]}
         out.update({f"accuracy/{k}": v for k, v in res["by_level"].items()})

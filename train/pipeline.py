@@ -119,8 +119,10 @@ def run_recipe(
     resume: bool = False,
     workers: int = 2,
     model_factory: ModelFactory | None = None,
+    data_dir: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Run (some of) a recipe's stages; returns and writes ``OUT/summary.json``."""
+    """Run (some of) a recipe's stages; returns and writes ``OUT/summary.json``. Generated datasets go
+    to ``data_dir`` (default ``OUT/data``; an ablation shares one folder between its variants)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if int(os.environ.get("RANK", "0")) == 0:
@@ -138,7 +140,7 @@ def run_recipe(
 
     state = process_state(deepspeed=recipe.distributed == "deepspeed")
     with state.main_process_first():  # rank 0 generates; the others then find the datasets in place
-        paths = prepare_datasets(recipe, out_dir / "data", workers=workers, only=needed)
+        paths = prepare_datasets(recipe, Path(data_dir or out_dir / "data"), workers=workers, only=needed)
     factory = model_factory or default_model_factory
     summary_path = out_dir / "summary.json"
     summary: dict[str, Any] = read_json(summary_path) if (resume and summary_path.exists()) else {}

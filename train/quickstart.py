@@ -77,8 +77,8 @@ def _read_scored(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def paired_gain(model_dir: Path, blind_dir: Path, level: str | None = "read") -> dict[str, Any]:
-    """Accuracy gain of the model over its blind run on items of one difficulty tag, with a paired 95%
-    bootstrap CI over groups (robust scoring)."""
+    """Accuracy gain of one run over another (e.g. the model over its blind run) on the same items, on
+    items of one difficulty tag (None: all), with a paired 95% bootstrap CI over groups (robust scoring)."""
     import numpy as np
 
     from svemath.eval.metrics import bootstrap_ci

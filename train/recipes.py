@@ -19,8 +19,14 @@ def recipes_dir() -> Path:
     return Path(str(resources.files("svemath.train") / "recipes"))
 
 
-def recipe_names() -> list[str]:
-    return sorted(p.stem for p in recipes_dir().glob("*.yaml"))
+def recipe_names(kind: str | None = "recipe") -> list[str]:
+    """Built-in recipe names (``kind="ablation"``: ablation files; None: both)."""
+    names = []
+    for p in sorted(recipes_dir().glob("*.yaml")):
+        file_kind = load_yaml(p).get("kind", "recipe")
+        if kind is None or file_kind == kind:
+            names.append(p.stem)
+    return names
 
 
 def recipe_path(name_or_path: str) -> Path:
@@ -30,7 +36,7 @@ def recipe_path(name_or_path: str) -> Path:
     builtin = recipes_dir() / f"{name_or_path}.yaml"
     if builtin.is_file():
         return builtin
-    raise ConfigError(f"unknown recipe {name_or_path!r}; built-in recipes: {', '.join(recipe_names())}")
+    raise ConfigError(f"unknown recipe {name_or_path!r}; built-in recipes: {', '.join(recipe_names(None))}")
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str] | None) -> dict[str, Any]:

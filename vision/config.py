@@ -199,6 +199,7 @@ class RouterConfig:
     gate_position: Literal["clean", "compat"] = "clean"  # compat: the reference's gate before LayerNorm
     fusion: Literal["channel", "sequence"] = "channel"
     resample: Literal["area", "nearest"] = "area"  # nearest only for the reference (compat)
+    use_clip: bool = True  # False: the "GeoGLIP only" ablation (CLIP tokens zeroed before fusion)
 
 
 @dataclass

@@ -58,7 +58,9 @@ class BoxHead(nn.Module):
         if text_dim is not None:
             self.region_proj = nn.Conv2d(channels, text_dim, 1)
             self.class_proj = nn.Linear(text_dim, text_dim)
-            self.logit_scale = nn.Parameter(torch.tensor([math.log(10.0)]))  # [1]: DeepSpeed can't broadcast 0-dim
+            self.logit_scale = nn.Parameter(
+                torch.tensor([math.log(10.0)])
+            )  # [1]: DeepSpeed can't broadcast 0-dim
             self.bias = nn.Parameter(torch.tensor([_prior_bias(prior_prob)]))
         else:
             self.cls = nn.Conv2d(channels, num_classes, 3, padding=1)

@@ -129,6 +129,8 @@ class FeatureRouter(nn.Module):
                 raise ShapeError(
                     f"level {i}: expected [{b}, {n}, {dim}] (resampled to the CLIP grid), got {tuple(f.shape)}"
                 )
+        if not self.cfg.use_clip:  # the "GeoGLIP only" ablation: the CLIP tokens carry nothing
+            clip_tokens = torch.zeros_like(clip_tokens)
         gates = self.gates(clip_tokens, level_tokens)  # [B, L]
         hidden = [agg(f) for agg, f in zip(self.aggregate, level_tokens)]  # L x [B, N, H]
         outs = []

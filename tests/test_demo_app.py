@@ -1,0 +1,272 @@
+"""End to end: the Gradio demo served in-process over a tiny saved model, driven with gradio_client
+(answers and steps, a corrupt upload, 8 concurrent clients, perception and grounding), the PRM path with
+a stand-in scorer, and the page rendered by headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+gradio = pytest.importorskip("gradio")
+gradio_client = pytest.importorskip("gradio_client")
+
+from gradio_client import Client, handle_file  # noqa: E402
+
+from svemath.demo.app import DemoHandlers, build_app, launch  # noqa: E402
+from svemath.demo.examples import example_set  # noqa: E402
+from svemath.demo.service import DemoService  # noqa: E402
+from svemath.mllm import save_pretrained  # noqa: E402
+from svemath.mllm.testing import diagram, tiny_test_model  # noqa: E402
+
+QUESTION = "How many circles are there?"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1280,1600",
+    "--virtual-time-budget=10000",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo")
+    model, processor = tiny_test_model()
+    save_pretrained(model, processor, root / "model")
+    service = DemoService.from_dirs(root / "model")
+    examples = example_set(root / "examples", n=20, limit=2)
+    demo = build_app(service, examples=examples)
+    _, url, _ = launch(demo, service, port=_free_port(), prevent_thread_lock=True, quiet=True)
+    image = root / "diagram.png"
+    diagram(1).save(image)
+    try:
+        yield {"url": url, "service": service, "root": root, "image": image, "demo": demo}
+    finally:
+        demo.close()
+
+
+def _ask(client: Client, image: Path, seed: int = 7, max_new: int = 24, decoding: str = "sampling"):
+    return client.predict(
+        handle_file(str(image)), QUESTION, decoding, 0.8, max_new, seed, 1, "mean", api_name="/answer"
+    )
+
+
+def test_binds_localhost_and_answers_with_steps(served):
+    from svemath.mllm.generation import generate
+
+    assert served["demo"].server_name == "127.0.0.1"
+    client = Client(served["url"], verbose=False)
+    job = client.submit(
+        handle_file(str(served["image"])), QUESTION, "sampling", 0.8, 24, 7, 1, "mean", api_name="/answer"
+    )
+    text, final, steps, status = job.result(timeout=120)
+    partial = {out[0] for out in job.outputs() if out[0]}
+    assert text.strip() and not status.startswith("⚠")
+    assert len(partial) > 2  # the answer arrived in pieces
+    svc = served["service"]
+    reference = generate(
+        svc.model,
+        svc.processor,
+        [diagram(1)],
+        [QUESTION],
+        max_new_tokens=24,
+        do_sample=True,
+        temperature=0.8,
+        seed=7,
+    )[0]
+    assert text.strip() == reference  # streamed == batched generation with the same seed
+    assert steps["headers"] == ["#", "Step", "PRM score"]
+    assert [row[1] for row in steps["data"]] == svc.split(text)
+    assert all(row[2] == "" for row in steps["data"]) and "No PRM loaded" in status
+    assert final and final in text
+
+
+def test_corrupt_and_oversized_uploads_get_messages_and_server_keeps_serving(served, tmp_path):
+    client = Client(served["url"], verbose=False)
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(Image.new("RGB", (40, 40)).tobytes()[:500])  # raw bytes, no image header
+    text, _, steps, status = _ask(client, bad)
+    assert "not a readable image: broken.png" in status and text == "" and steps["data"] == []
+    assert "/tmp/gradio" not in status  # no server paths in messages
+    huge = tmp_path / "huge.png"
+    Image.new("1", (7000, 6000)).save(huge)  # 42 MP > 36 MP cap; a few kB on disk
+    overlay, _, summary = client.predict(handle_file(str(huge)), 0.3, ["shapes"], api_name="/see")
+    assert overlay is None and "too large" in summary
+    text, *_rest, status = _ask(client, served["image"])
+    assert text.strip() and not status.startswith("⚠")
+
+
+def test_what_the_model_sees_and_grounding(served, tmp_path):
+    client = Client(served["url"], verbose=False)
+    wide = tmp_path / "wide.png"
+    diagram(2, size=(2400, 900)).save(wide)  # downscaled to 1024 px for the model and the overlay
+    overlay, gates, summary = client.predict(
+        handle_file(str(wide)), 0.05, ["shapes", "junctions", "labels", "boundary map"], api_name="/see"
+    )
+    assert Image.open(overlay).size == (1024, 384)
+    assert "downscaled from 2400x900" in summary and "shapes" in summary
+    levels = [row[0] for row in gates["data"]]
+    assert levels == ["P7", "P6", "P5", "B3"] and all(0.0 <= row[1] <= 1.0 for row in gates["data"])
+    svc = served["service"]
+    direct = svc.perceive(svc.load(str(wide)).image, threshold=0.05)["gates"]
+    assert [row[1] for row in gates["data"]] == pytest.approx([direct[k] for k in levels])
+
+    image, message = client.predict(
+        handle_file(str(served["image"])), "circle, bar", 0.05, api_name="/ground"
+    )
+    assert Image.open(image).size == Image.open(served["image"]).size
+    assert "**circle**" in message and "**bar**" in message
+    image, message = client.predict(handle_file(str(served["image"])), "blob", 0.3, api_name="/ground")
+    assert image is None and "cannot ground 'blob'" in message and "Known:" in message
+
+
+def test_eight_concurrent_clients_all_get_answers(served):
+    svc = served["service"]
+    active, peak, lock = [0], [0], threading.Lock()
+    original = svc.stream
+
+    def counted(*args, **kwargs):
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        try:
+            yield from original(*args, **kwargs)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    svc.stream = counted
+    results: dict[int, tuple] = {}
+    errors: list[BaseException] = []
+
+    def one(i: int) -> None:
+        try:
+            results[i] = _ask(Client(served["url"], verbose=False), served["image"], seed=i, max_new=16)
+        except BaseException as exc:  # collected and reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(8)]
+    start = time.perf_counter()
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=180)
+    finally:
+        svc.stream = original
+    wall = time.perf_counter() - start
+    print(f"\n8 concurrent /answer requests (16 new tokens, tiny model): {wall:.1f} s wall")
+    assert not errors, errors
+    assert sorted(results) == list(range(8))
+    assert all(not r[3].startswith("⚠") for r in results.values())
+    assert peak[0] == 1  # the queue runs one generation at a time
+
+
+class _StandInPRM:
+    """Stand-in for svemath.mllm.prm: scores a step by its length (deterministic, in [0, 1])."""
+
+    SPLITTER_VERSION = "test-v1"
+
+    @staticmethod
+    def split_steps(text: str) -> list[str]:
+        return [piece.strip() for piece in text.split() if piece.strip()][:6]
+
+    @staticmethod
+    def score_steps(model, processor, image, question, steps):
+        return [min(1.0, len(s) / 10) for s in steps]
+
+
+def test_prm_scores_steps_and_best_of_n_picks_the_top_candidate(served):
+    from svemath.demo.service import aggregate
+    from svemath.mllm.generation import generate
+
+    base = served["service"]
+    svc = DemoService(base.model, base.processor, prm=(base.model, base.processor), prm_api=_StandInPRM)
+    handlers = DemoHandlers(svc)
+    outputs = list(handlers.answer(str(served["image"]), QUESTION, "greedy", 0.9, 16, 3, 4, "min"))
+    text, _, table, status = outputs[-1]
+    candidates = generate(
+        base.model,
+        base.processor,
+        [diagram(1)] * 4,
+        [QUESTION] * 4,
+        max_new_tokens=16,
+        do_sample=True,
+        temperature=0.9,
+        seed=3,
+        batch_size=4,
+    )
+    scored = [
+        aggregate(_StandInPRM.score_steps(None, None, None, None, _StandInPRM.split_steps(c)), "min")
+        for c in candidates
+    ]
+    best = max(range(4), key=lambda i: (not np.isnan(scored[i]), scored[i], -i))
+    assert text == candidates[best]
+    assert "Best-of-4 (min of step scores)" in status
+    steps = _StandInPRM.split_steps(text)
+    assert table.data["Step"].tolist() == steps
+    assert table.data["PRM score"].tolist() == pytest.approx(
+        _StandInPRM.score_steps(0, 0, 0, 0, steps), abs=1e-3
+    )
+    assert "background-color" in table.to_html()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).is_file():
+        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium; apt-get install -y chromium)")
+    return path
+
+
+def test_page_renders_in_headless_chromium(served, chromium, tmp_path):
+    shot = tmp_path / "demo.png"
+    common = [chromium, *CHROMIUM_FLAGS]
+    dom = subprocess.run(
+        [*common, f"--user-data-dir={tmp_path / 'profile-dom'}", "--dump-dom", served["url"]],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=True,
+    ).stdout
+    for needle in (
+        'type="file"',
+        "Drop Image Here",
+        "Diagram",
+        "Answer (streamed)",
+        "Final answer",
+        "Reasoning steps (PRM score)",
+        "What the model sees",
+        "Router gate per level",
+        "Ask",
+    ):
+        assert needle in dom, needle
+    subprocess.run(
+        [*common, f"--user-data-dir={tmp_path / 'profile-shot'}", f"--screenshot={shot}", served["url"]],
+        capture_output=True,
+        timeout=90,
+        check=True,
+    )
+    pixels = np.asarray(Image.open(shot).convert("RGB"), dtype=np.float32)
+    assert pixels.shape == (1600, 1280, 3)
+    assert pixels.std() > 10  # a rendered page, not a blank one
+    orange = (pixels[..., 0] > 220) & (pixels[..., 1] > 90) & (pixels[..., 1] < 150) & (pixels[..., 2] < 60)
+    assert orange.sum() > 2000  # the primary "Ask" button is drawn
