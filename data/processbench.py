@@ -1,5 +1,6 @@
 """``synth-processbench``: a step-error detection benchmark with exact step labels (VisualProcessBench's
-metric on our problem families; stream "eval").
+metric on our problem families; stream "eval"), and ``prm-errors``, the same generator on the train seed
+stream (exact step labels for PRM training).
 
 Each sample is a family problem (weighted towards multi-step families, as the ``prm`` suite) drawn and
 posed like a training item, with a solution that is either the family's correct chain of thought
@@ -293,12 +294,23 @@ def _same_answer(a: str, b: str) -> bool:
 
 
 @register_suite(
-    "synth-processbench",
-    "eval",
-    "step-error detection: family solutions with injected errors, exact labels",
-    "1",
-)
+    "synth-processbench", "eval", "step-error detection: family solutions with injected errors, exact labels", "1"
+)  # fmt: skip
 def make_processbench(index: int, rng: random.Random) -> Sample:
+    return processbench_sample(rng)
+
+
+@register_suite(
+    "prm-errors", "train", "PRM training data: family solutions with injected errors and exact step labels", "1"
+)  # fmt: skip
+def make_prm_errors(index: int, rng: random.Random) -> Sample:
+    """The ``synth-processbench`` generator on the train seed stream: exact step labels to mix with (or
+    compare against) Monte-Carlo labels in the ``prm`` stage."""
+    return processbench_sample(rng)
+
+
+def processbench_sample(rng: random.Random) -> Sample:
+    """One family problem, drawn like a training item, with a correct or erroneous solution."""
     names = family_names()
     weights = [PRM_WEIGHTS[FAMILIES.get(n).difficulty] for n in names]
     name = rng.choices(names, weights=weights)[0]

@@ -23,7 +23,6 @@ images are refused before decoding; big ones are downscaled with ``fit_within``)
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,11 +36,9 @@ from svemath.demo.render import (
     gates_frame,
     steps_frame,
 )
-from svemath.demo.service import AGGREGATIONS, DemoService
+from svemath.demo.service import DemoService
 from svemath.errors import SVEMathError
 from svemath.mllm.perception import LEVEL_NAMES
-
-log = logging.getLogger("svemath.demo")
 
 MODEL_QUEUE = "model"  # concurrency_id shared by every event that runs the model
 QUEUE_MAX_SIZE = 64
@@ -135,10 +132,12 @@ class DemoHandlers:
                 if decoding != "sampling":
                     notes.append(f"Best-of-{n} samples at temperature {gen['temperature']}")
                 yield "", "", _empty_steps(), f"Sampling {n} candidates and scoring them with the PRM ..."
-                best, candidates = svc.best_of_n(image, q, n, agg, **gen)
-                text, steps, scores = best.text, best.steps, best.scores or None
-                rank = ", ".join(f"{c.score:.2f}" for c in candidates)
-                notes.insert(0, f"Best-of-{n} ({agg} of step scores): chose {best.score:.3f} among [{rank}]")
+                pick = svc.best_of_n(image, q, n, agg, **gen)
+                text, steps = pick.response, svc.split(pick.response)
+                scores = list(pick.step_scores[pick.index]) or None
+                rule = "PRM-weighted vote" if agg == "vote" else f"{agg} of step scores"
+                ranked = ", ".join(f"{x:.2f}" for x in pick.scores)
+                notes.insert(0, f"Best-of-{n} ({rule}): chose candidate {pick.index + 1} of [{ranked}]")
             else:
                 text = ""
                 yield "", "", _empty_steps(), "Generating ..."
@@ -238,7 +237,8 @@ def build_app(service: DemoService, *, examples: list | None = None, examples_no
     lim = service.limits
     vocabulary_note = service.vocabulary().note if service.can_perceive else None
     model_events = {"concurrency_limit": 1, "concurrency_id": MODEL_QUEUE}
-    with gr.Blocks(title="SVE-Math demo", analytics_enabled=False) as demo:
+    # delete_cache: uploads and outputs older than an hour are removed hourly (a long-running server).
+    with gr.Blocks(title="SVE-Math demo", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         gr.Markdown(_header(service, vocabulary_note))
         with gr.Row(equal_height=False):
             with gr.Column(scale=1):
@@ -273,9 +273,9 @@ def build_app(service: DemoService, *, examples: list | None = None, examples_no
                         info=service.prm_note,
                     )
                     agg = gr.Dropdown(
-                        list(AGGREGATIONS),
+                        list(service.selections),
                         value="mean",
-                        label="Aggregate step scores",
+                        label="Pick by (aggregate of step scores, or PRM-weighted vote)",
                         interactive=service.has_prm,
                     )
                 ask = gr.Button("Ask", variant="primary")

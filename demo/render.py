@@ -154,9 +154,7 @@ def steps_frame(steps: Sequence[str], scores: Sequence[float] | None = None):
 
     if scores is not None and len(scores) != len(steps):
         raise ValueError(f"{len(scores)} scores for {len(steps)} steps")
-    rows = [
-        [i + 1, step, "" if scores is None else round(float(scores[i]), 3)] for i, step in enumerate(steps)
-    ]
+    rows = [[i + 1, step, "" if scores is None else float(scores[i])] for i, step in enumerate(steps)]
     frame = pd.DataFrame(rows, columns=STEP_COLUMNS)
     if scores is None:
         return frame

@@ -9,18 +9,19 @@ Streaming uses transformers' ``TextIteratorStreamer`` with ``generate`` in a wor
 ``svemath.mllm.generation.stream_answer`` does) plus a stopping criterion tied to a cancel flag: when a
 client goes away and the stream is closed, generation stops at the next token and the lock is released.
 
-PRM scoring comes from ``svemath.mllm.prm`` (``score_steps(model, processor, image, question, steps)``
-and its step splitter ``split_steps``), imported lazily: without a PRM checkpoint, or in a build without
-that module, steps are shown unscored and Best-of-N is off (:attr:`DemoService.prm_note` says why).
+Steps are split by the project's one splitter (``svemath.mllm.steps.split_steps``). PRM scoring and
+Best-of-N come from ``svemath.mllm.prm`` (``score_steps(model, processor, image, question, steps)``,
+``best_of_n(image, question, n, policy, prm, agg, ...)``), imported lazily: without a PRM checkpoint
+(or in a build without that module) steps are shown unscored and Best-of-N is off
+(:attr:`DemoService.prm_note` says why).
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
-import math
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,7 @@ from svemath.errors import ConfigError, ImageLoadError
 
 log = logging.getLogger("svemath.demo")
 
-AGGREGATIONS = ("mean", "min", "prod", "last")
-STEP_SPLITTER_FALLBACK = "lines-v0 (non-empty lines; svemath.mllm.prm.split_steps not available)"
+DEFAULT_SELECTIONS = ("mean", "min", "prod", "last")  # without the PRM module (controls disabled)
 
 
 @dataclass(frozen=True)
@@ -55,35 +55,10 @@ class LoadedImage:
 
 
 @dataclass
-class Candidate:
-    """One Best-of-N candidate: the text, its steps, the per-step PRM scores and their aggregate."""
-
-    text: str
-    steps: list[str]
-    scores: list[float]
-    score: float
-
-
-@dataclass
 class Capability:
     ok: bool
     note: str
     known: list[str] = field(default_factory=list)
-
-
-def aggregate(scores: Sequence[float], how: str) -> float:
-    """Aggregate per-step scores into one (``mean``, ``min``, ``prod``, ``last``); NaN for no steps."""
-    if how not in AGGREGATIONS:
-        raise ConfigError(f"unknown aggregation {how!r}; known: {', '.join(AGGREGATIONS)}")
-    if not scores:
-        return float("nan")
-    if how == "mean":
-        return sum(scores) / len(scores)
-    if how == "min":
-        return min(scores)
-    if how == "prod":
-        return math.prod(scores)
-    return scores[-1]
 
 
 def _prm_module():
@@ -106,10 +81,8 @@ class DemoService:
         prm: tuple[Any, Any] | None = None,
         limits: DemoLimits | None = None,
         name: str = "model",
-        prm_api: Any | None = None,
     ) -> None:
-        """``prm``: a loaded PRM ``(model, processor)``; ``prm_api``: the scoring functions
-        (``score_steps``, ``split_steps``), default the ``svemath.mllm.prm`` module when present."""
+        """``prm``: a loaded process reward model ``(model, processor)`` (same architecture)."""
         self.model = model.eval()
         self.processor = processor
         self.limits = limits or DemoLimits()
@@ -117,7 +90,8 @@ class DemoService:
         # A plain Lock, not an RLock: a streaming generator may be resumed (and closed) from another
         # worker thread than the one that acquired it. Locked methods never call each other.
         self.lock = threading.Lock()
-        self._prm = prm_api if prm_api is not None else _prm_module()
+        self._prm = _prm_module()
+        self._vocabulary: Capability | None = None
         self.prm = prm if (prm is not None and self._prm is not None) else None
         if prm is not None and self._prm is None:
             log.warning("a PRM checkpoint was given but svemath.mllm.prm is not in this build")
@@ -134,7 +108,12 @@ class DemoService:
         from svemath.mllm import load_pretrained
 
         model, processor = load_pretrained(model_dir)
-        prm = load_pretrained(prm_dir) if prm_dir is not None else None
+        prm = None
+        if prm_dir is not None:
+            if _prm_module() is None:  # don't load a PRM nothing can score with
+                log.warning("--prm %s ignored: svemath.mllm.prm is not in this build", prm_dir)
+            else:
+                prm = load_pretrained(prm_dir)
         return cls(model, processor, prm=prm, limits=limits, name=str(model_dir))
 
     # ---- status -------------------------------------------------------------------------------
@@ -153,11 +132,14 @@ class DemoService:
 
     @property
     def splitter_name(self) -> str:
-        split = getattr(self._prm, "split_steps", None) if self._prm is not None else None
-        if split is None:
-            return STEP_SPLITTER_FALLBACK
-        version = getattr(self._prm, "SPLITTER_VERSION", None) or getattr(self._prm, "SPLITTER", None)
-        return f"svemath.mllm.prm.split_steps{f' ({version})' if version else ''}"
+        from svemath.mllm.steps import STEP_SPLITTER_VERSION
+
+        return f"svemath.mllm.steps.split_steps ({STEP_SPLITTER_VERSION})"
+
+    @property
+    def selections(self) -> tuple[str, ...]:
+        """Best-of-N selection rules: the PRM module's (step-score aggregations and a weighted vote)."""
+        return tuple(getattr(self._prm, "SELECTIONS", DEFAULT_SELECTIONS))
 
     # ---- inputs -------------------------------------------------------------------------------
 
@@ -262,54 +244,46 @@ class DemoService:
         if failure:
             raise failure[0]
 
-    def sample(self, image: Image.Image | None, question: str, n: int, **gen: Any) -> list[str]:
-        """``n`` answers in one batch (``svemath.mllm.generation.generate``)."""
-        from svemath.mllm.generation import generate
-
-        with self.lock:
-            return generate(self.model, self.processor, [image] * n, [question] * n, batch_size=n, **gen)
-
     def split(self, text: str) -> list[str]:
-        """Reasoning steps of an answer, with the PRM's versioned splitter when available."""
-        split: Callable[[str], list[str]] | None = (
-            getattr(self._prm, "split_steps", None) if self._prm else None
-        )
-        if split is not None:
-            return list(split(text))
-        return [line.strip() for line in text.splitlines() if line.strip()]
+        """Reasoning steps of an answer (the project's one versioned splitter)."""
+        from svemath.mllm.steps import split_steps
+
+        return split_steps(text)
 
     def score(self, image: Image.Image | None, question: str, steps: Sequence[str]) -> list[float] | None:
         """P(+) per step from the PRM, or None without one (or without steps)."""
         if self.prm is None or not steps:
             return None
-        prm_model, prm_processor = self.prm
         with self.lock:
-            scores = self._prm.score_steps(prm_model, prm_processor, image, question, list(steps))
-        scores = [float(s) for s in scores]
+            scores = [float(s) for s in self._prm.score_steps(*self.prm, image, question, list(steps))]
         if len(scores) != len(steps):
             raise RuntimeError(f"PRM returned {len(scores)} scores for {len(steps)} steps")
         return scores
 
-    def best_of_n(
-        self, image: Image.Image | None, question: str, n: int, agg: str = "mean", **gen: Any
-    ) -> tuple[Candidate, list[Candidate]]:
-        """Sample ``n`` answers, score each with the PRM, return (best, all). Ties: the first sampled."""
+    def best_of_n(self, image: Image.Image | None, question: str, n: int, agg: str = "mean", **gen: Any):
+        """Sample ``n`` answers from the model and pick one with the PRM (``svemath.mllm.prm.best_of_n``;
+        ``agg`` one of :attr:`selections`) -> its ``BestOfN`` (index, response, candidates, step_scores,
+        scores)."""
         if self.prm is None:
             raise ConfigError("Best-of-N needs a PRM: start the demo with --prm DIR")
         if not 1 <= n <= self.limits.max_bon:
             raise ConfigError(f"Best-of-N: N must be in 1..{self.limits.max_bon}, got {n}")
-        aggregate([], agg)  # validates the name
-        texts = self.sample(image, question, n, **gen)
-        candidates = []
-        for text in texts:
-            steps = self.split(text)
-            scores = self.score(image, question, steps) or []
-            candidates.append(Candidate(text, steps, scores, aggregate(scores, agg)))
-        ranked = max(
-            range(len(candidates)),
-            key=lambda i: (not math.isnan(candidates[i].score), candidates[i].score, -i),
-        )
-        return candidates[ranked], candidates
+        if agg not in self.selections:
+            raise ConfigError(f"unknown Best-of-N selection {agg!r}; known: {', '.join(self.selections)}")
+        with self.lock:
+            return self._prm.best_of_n(
+                image,
+                question,
+                n,
+                policy=(self.model, self.processor),
+                prm=self.prm,
+                agg=agg,
+                max_new_tokens=gen["max_new_tokens"],
+                temperature=gen["temperature"],
+                top_p=gen["top_p"],
+                seed=gen["seed"] if gen.get("seed") is not None else 0,
+                batch_size=n,
+            )
 
     # ---- perception ---------------------------------------------------------------------------
 
@@ -338,7 +312,12 @@ class DemoService:
         return float(self.model.geoglip.cfg.detector.score_threshold)
 
     def vocabulary(self) -> Capability:
-        """Whether arbitrary shape names can be grounded, and why not when they can't."""
+        """Whether arbitrary shape names can be grounded, and why not when they can't (computed once)."""
+        if self._vocabulary is None:
+            self._vocabulary = self._check_vocabulary()
+        return self._vocabulary
+
+    def _check_vocabulary(self) -> Capability:
         if not self.can_perceive:
             return Capability(False, "CLIP-only model: no detector to ground names with.")
         geo = self.model.geoglip

@@ -180,53 +180,32 @@ def test_eight_concurrent_clients_all_get_answers(served):
     assert peak[0] == 1  # the queue runs one generation at a time
 
 
-class _StandInPRM:
-    """Stand-in for svemath.mllm.prm: scores a step by its length (deterministic, in [0, 1])."""
-
-    SPLITTER_VERSION = "test-v1"
-
-    @staticmethod
-    def split_steps(text: str) -> list[str]:
-        return [piece.strip() for piece in text.split() if piece.strip()][:6]
-
-    @staticmethod
-    def score_steps(model, processor, image, question, steps):
-        return [min(1.0, len(s) / 10) for s in steps]
-
-
-def test_prm_scores_steps_and_best_of_n_picks_the_top_candidate(served):
-    from svemath.demo.service import aggregate
-    from svemath.mllm.generation import generate
+def test_prm_scores_steps_and_best_of_n_matches_the_prm_module(served):
+    from svemath.mllm import prm as prm_api
+    from svemath.mllm.steps import split_steps
 
     base = served["service"]
-    svc = DemoService(base.model, base.processor, prm=(base.model, base.processor), prm_api=_StandInPRM)
+    model, processor = base.model, base.processor
+    svc = DemoService(model, processor, prm=(model, processor))  # the tiny policy doubles as a PRM
+    assert svc.has_prm and "vote" in svc.selections and "Best-of-N is off" not in svc.prm_note
     handlers = DemoHandlers(svc)
-    outputs = list(handlers.answer(str(served["image"]), QUESTION, "greedy", 0.9, 16, 3, 4, "min"))
-    text, _, table, status = outputs[-1]
-    candidates = generate(
-        base.model,
-        base.processor,
-        [diagram(1)] * 4,
-        [QUESTION] * 4,
-        max_new_tokens=16,
-        do_sample=True,
-        temperature=0.9,
-        seed=3,
-        batch_size=4,
-    )
-    scored = [
-        aggregate(_StandInPRM.score_steps(None, None, None, None, _StandInPRM.split_steps(c)), "min")
-        for c in candidates
-    ]
-    best = max(range(4), key=lambda i: (not np.isnan(scored[i]), scored[i], -i))
-    assert text == candidates[best]
+    image = str(served["image"])
+
+    text, _, table, status = list(handlers.answer(image, QUESTION, "sampling", 0.8, 24, 7, 1, "mean"))[-1]
+    steps = split_steps(text)
+    assert steps and table.data["Step"].tolist() == steps
+    expected = prm_api.score_steps(model, processor, diagram(1), QUESTION, steps)
+    assert table.data["PRM score"].tolist() == pytest.approx(expected, abs=1e-4)
+    assert "background-color" in table.to_html() and "lines-answer-attached" in status
+
+    text, _, table, status = list(handlers.answer(image, QUESTION, "greedy", 0.9, 16, 3, 4, "min"))[-1]
+    pick = prm_api.best_of_n(
+        diagram(1), QUESTION, 4, policy=(model, processor), prm=(model, processor), agg="min",
+        max_new_tokens=16, temperature=0.9, top_p=1.0, seed=3, batch_size=4,
+    )  # fmt: skip
+    assert text == pick.response and f"chose candidate {pick.index + 1} of" in status
     assert "Best-of-4 (min of step scores)" in status
-    steps = _StandInPRM.split_steps(text)
-    assert table.data["Step"].tolist() == steps
-    assert table.data["PRM score"].tolist() == pytest.approx(
-        _StandInPRM.score_steps(0, 0, 0, 0, steps), abs=1e-3
-    )
-    assert "background-color" in table.to_html()
+    assert table.data["PRM score"].tolist() == pytest.approx(pick.step_scores[pick.index], abs=1e-4)
 
 
 @pytest.fixture(scope="module")
@@ -268,5 +247,24 @@ def test_page_renders_in_headless_chromium(served, chromium, tmp_path):
     pixels = np.asarray(Image.open(shot).convert("RGB"), dtype=np.float32)
     assert pixels.shape == (1600, 1280, 3)
     assert pixels.std() > 10  # a rendered page, not a blank one
-    orange = (pixels[..., 0] > 220) & (pixels[..., 1] > 90) & (pixels[..., 1] < 150) & (pixels[..., 2] < 60)
-    assert orange.sum() > 2000  # the primary "Ask" button is drawn
+    inked = (np.abs(pixels - pixels[5, 5]).sum(axis=-1) > 30).mean()
+    assert inked > 0.02  # text, borders and the primary button were drawn (a blank page: 0)
+
+
+def test_open_vocabulary_with_a_text_embedding_detector(monkeypatch):
+    from svemath.mllm.presets import build_model
+    from svemath.mllm.testing import TEST_TEXT, small_tokenizer
+
+    model, processor = build_model(
+        "tiny", tokenizer=small_tokenizer(), text=TEST_TEXT, geoglip={"detector": {"class_embedding": "text"}}
+    )
+    svc = DemoService(model.eval(), processor)
+    assert svc.vocabulary().ok
+    image, message = DemoHandlers(svc).ground(None, "blob", 0.3)
+    assert image is None and "upload a diagram" in message
+    seen, names = svc.ground(diagram(1), "Blob, circle", threshold=0.05)
+    assert names == ["blob", "circle"] and {s["cls"] for s in seen["shapes"]} <= {"blob", "circle"}
+    assert seen["shapes"]  # a random detector still scores some boxes above 0.05
+    monkeypatch.setattr(model.geoglip.cfg.detector, "text_dim", 64)
+    cap = DemoService(model, processor).vocabulary()
+    assert not cap.ok and "(64) differs from the CLIP text tower's (128)" in cap.note

@@ -15,7 +15,7 @@ from svemath.demo.render import (
     score_colour,
     steps_frame,
 )
-from svemath.demo.service import DemoLimits, DemoService, aggregate
+from svemath.demo.service import DemoLimits, DemoService
 from svemath.errors import ConfigError, ImageLoadError
 
 
@@ -93,26 +93,13 @@ def test_steps_table_with_and_without_scores():
     assert gates.to_dict("list") == {"level": ["P7", "B3"], "gate": [0.2, 0.9]}
 
 
-def test_aggregations():
-    s = [0.5, 0.8, 0.25]
-    assert aggregate(s, "mean") == pytest.approx(0.51666, abs=1e-4)
-    assert aggregate(s, "min") == 0.25
-    assert aggregate(s, "prod") == pytest.approx(0.1)
-    assert aggregate(s, "last") == 0.25
-    assert np.isnan(aggregate([], "mean"))
-    with pytest.raises(ConfigError, match="unknown aggregation"):
-        aggregate(s, "median")
-
-
 class _StubModel:
     def eval(self):
         return self
 
 
 def test_image_intake_caps_and_messages(tmp_path):
-    svc = DemoService(
-        _StubModel(), None, limits=DemoLimits(max_pixels=4_000_000, max_side=512), prm_api=object()
-    )
+    svc = DemoService(_StubModel(), None, limits=DemoLimits(max_pixels=4_000_000, max_side=512))
     big = tmp_path / "big.png"
     Image.new("1", (3000, 2000)).save(big)  # 6 MP: refused before decoding
     with pytest.raises(ImageLoadError, match="too large") as err:

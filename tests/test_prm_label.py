@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from svemath.errors import ConfigError
+from svemath.errors import ConfigError, DataFormatError
 from svemath.mllm.testing import diagram
+from svemath.train.obj_prm import load_step_labelled
 from svemath.train.prm_label import (
     LabelConfig,
     label_dataset,
     labels_from_mc,
-    load_step_labelled,
     read_solutions,
 )
 
@@ -117,3 +117,20 @@ def test_training_file_has_no_gold_answer_and_loads(tmp_path):
     items = load_step_labelled(out)
     assert len(items) == 12 and all(it.image.is_file() and it.level == "one-op" for it in items)
     assert all(len(it.steps) == len(it.labels) for it in items)
+
+
+def test_visualprocessbench_file_with_neutral_steps(tmp_path):
+    diagram(0).save(tmp_path / "a.png")
+    rows = [{"image": ["a.png"], "question": "Q?", "answer": "3", "data_source": "MathVerse",
+             "response": {"steps": ["s1", "s2", "s3"], "process_correctness": [1, 0, -1]}},
+            {"image": ["a.png"], "question": "Q2?", "answer": "4", "data_source": "DynaMath",
+             "response": {"steps": ["t1"], "process_correctness": [1]}}]  # fmt: skip
+    (tmp_path / "vpb.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    items = load_step_labelled(tmp_path / "vpb.jsonl")
+    assert [it.signed_labels() for it in items] == [[1, 0, -1], [1]]
+    assert items[0].labels == [1, 1, 0] and items[0].source == "MathVerse" and items[0].image.is_file()
+    (tmp_path / "bad.jsonl").write_text(
+        json.dumps({"response": {"steps": ["a"], "process_correctness": []}}) + "\n"
+    )
+    with pytest.raises(DataFormatError, match=r"bad\.jsonl:1"):
+        load_step_labelled(tmp_path / "bad.jsonl")

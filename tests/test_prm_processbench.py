@@ -66,7 +66,7 @@ def test_perturb_keeps_precision_and_changes_value():
 def test_suite_generates_and_validates(tmp_path):
     from svemath.data.generate import generate_dataset
     from svemath.data.validate import validate
-    from svemath.train.prm_label import load_step_labelled
+    from svemath.train.obj_prm import load_step_labelled
 
     out = tmp_path / "pb"
     generate_dataset("synth-processbench", n=24, seed=3, out=out, image_size=128, progress=False)

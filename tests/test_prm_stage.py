@@ -10,14 +10,15 @@ import pytest
 
 from svemath.errors import ConfigError
 from svemath.mllm.testing import diagram, tiny_test_model
-from svemath.train.config import DatasetSpec, MixEntry, RecipeConfig, StageConfig
+from svemath.train.config import DatasetSpec, MixEntry, OptimSpec, RecipeConfig, StageConfig
 from svemath.train.engine import StageRunner
 
+# '+' iff no step so far says "wrong": learnable from the step texts alone, in a few steps
 SOLS = [
-    (["There are 3 circles.", "Answer: 3"], [1, 1], [0.75, 1.0]),
-    (["There are 5 circles.", "Answer: 5"], [0, 0], [0.0, 0.0]),
-    (["The triangle angle is 31.", "So it is 149.\nAnswer: 149"], [1, 0], [0.5, 0.0]),
-    (["The bars are 4 and 9.", "The difference is <<9-4=5>>.\nAnswer: 5"], [1, 1], [1.0, 1.0]),
+    (["The circles are right.", "Answer: 3"], [1, 1], [0.75, 1.0]),
+    (["The circles are wrong.", "Answer: 5"], [0, 0], [0.0, 0.0]),
+    (["The angle is right.", "It is wrong.\nAnswer: 149"], [1, 0], [0.5, 0.0]),
+    (["The bars are right.", "The bars are right.\nAnswer: 5"], [1, 1], [1.0, 1.0]),
 ]
 
 
@@ -33,13 +34,14 @@ def write_labels(root: Path) -> Path:
     return root
 
 
-def run_stage(tmp_path: Path, steps: int, options: dict, lr: float = 3e-3):
-    model, proc = tiny_test_model(seed=0)
+def run_stage(tmp_path: Path, steps: int, options: dict, lr: float = 1e-2, heldout: bool = True, model=None):
+    model, proc = model or tiny_test_model(seed=0)
     labels = write_labels(tmp_path / "labels")
     stage = StageConfig(name="prm", objective="prm", trainable=["language_model", "projector"],
-                        lr={"language_model": lr, "projector": lr}, data=[MixEntry("labels")], heldout="labels",
+                        lr={"language_model": lr, "projector": lr}, data=[MixEntry("labels")], heldout="labels" if heldout else None,
                         heldout_n=4, steps=steps, batch_size=4, eval_every=steps, save_every=1000, log_every=1,
-                        cache_features=True, init_from="none", options=options)  # fmt: skip
+                        cache_features=True, init_from="none", options=options,
+                        optim=OptimSpec(warmup_ratio=0.25, min_lr_ratio=1.0))  # fmt: skip
     recipe = RecipeConfig(
         name="t", precision="fp32", datasets={"labels": DatasetSpec(path=str(labels))}, stages=[stage]
     )
@@ -49,17 +51,19 @@ def run_stage(tmp_path: Path, steps: int, options: dict, lr: float = 3e-3):
 
 
 def test_mode_b_loss_decreases_on_a_tiny_overfit_set(tmp_path):
-    result, losses = run_stage(tmp_path, 24, {"mode": "B"})
-    assert len(losses) == 24
-    assert sum(losses[-4:]) / 4 < 0.6 * sum(losses[:4]) / 4, losses
+    result, losses = run_stage(tmp_path, 18, {"mode": "B"})
+    assert len(losses) == 18
+    assert sum(losses[-3:]) / 3 < 0.5 * sum(losses[:3]) / 3, losses
     assert result.metrics["step_f1"] > 0.5 and 0 <= result.metrics["auroc"] <= 1
     assert (tmp_path / "run" / "model" / "config.json").is_file()
 
 
 def test_mode_a_and_soft_targets_run(tmp_path):
-    _, losses = run_stage(tmp_path / "a", 2, {"mode": "A"})
-    assert len(losses) == 2 and all(0 < x < 20 for x in losses)
-    _, losses = run_stage(tmp_path / "soft", 2, {"mode": "B", "targets": "soft", "class_balance": True})
-    assert len(losses) == 2 and all(0 < x < 5 for x in losses)
+    tiny = tiny_test_model(seed=0)
+    _, losses = run_stage(tmp_path / "a", 1, {"mode": "A"}, heldout=False, model=tiny)
+    assert len(losses) == 1 and 0 < losses[0] < 20
+    soft = {"mode": "B", "targets": "soft", "class_balance": True}
+    _, losses = run_stage(tmp_path / "soft", 1, soft, heldout=False, model=tiny)
+    assert len(losses) == 1 and 0 < losses[0] < 5
     with pytest.raises(ConfigError):
-        run_stage(tmp_path / "bad", 1, {"mode": "C"})
+        run_stage(tmp_path / "bad", 1, {"mode": "C"}, model=tiny)

@@ -1,7 +1,7 @@
 """The ``prm`` objective: train a visual process reward model on step-labelled solutions (VisualPRM).
 
 Data: ``svemath prm label`` output folders (``mc_solutions.jsonl``; MC labels, '+' iff mc > 0) or any
-step-labelled set :func:`svemath.train.prm_label.load_step_labelled` reads (also ``synth-processbench``).
+step-labelled set :func:`load_step_labelled` reads (``synth-processbench`` folders, VisualProcessBench JSONL).
 Each solution becomes the PRM chat of :mod:`svemath.mllm.prm` (one user turn per step, one assistant
 label slot per step); the model is the policy's architecture, started from an ``instruct`` checkpoint.
 
@@ -25,6 +25,7 @@ or a labelled folder): VisualProcessBench macro-F1 as ``step_f1``, per-class F1,
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,9 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from svemath.errors import ConfigError
+from svemath.errors import ConfigError, DataFormatError
 from svemath.train.objectives import Objective, register_objective
+from svemath.train.prm_label import SOLUTIONS_FILE, read_solutions
 
 
 @dataclass
@@ -90,8 +92,6 @@ class ProcessReward(Objective):
     def sources(self) -> dict[str, StepLabelSource]:
         if hasattr(self, "_sources"):
             return self._sources
-        from svemath.train.prm_label import load_step_labelled
-
         self._sources = {}
         labels: list[int] = []
         for entry in self.stage.data:
@@ -213,9 +213,10 @@ def evaluate_steps(
     threshold: float = 0.5,
     batch_size: int = 16,
 ) -> dict[str, Any]:
-    """Score every step of (the first ``n``) step-labelled solutions at ``path`` and compute the
-    VisualProcessBench metrics, overall and per error type / difficulty tag. Returns ``{"metrics",
-    "by_error_type", "by_level", "records"}``."""
+    """Score every step of (the first ``n``) step-labelled solutions at ``path`` (a ``prm label`` folder,
+    a ``synth-processbench`` folder or a VisualProcessBench JSONL file) and compute the VisualProcessBench
+    metrics, overall and per error type / difficulty tag / data source (neutral steps excluded). Returns
+    ``{"metrics", "n_solutions", "by_error_type", "by_level", "by_source", "records"}``."""
     from svemath.images import load_image
     from svemath.mllm.prm import process_metrics, score_steps_batch
 
@@ -227,13 +228,15 @@ def evaluate_steps(
             loaded[it.image] = load_image(it.image)
         batch.append((loaded.get(it.image) if it.image is not None else None, it.question, it.steps))
     scores = score_steps_batch(model, processor, batch, batch_size=batch_size)
-    records, groups = [], {"by_error_type": {}, "by_level": {}}
+    records, groups = [], {"by_error_type": {}, "by_level": {}, "by_source": {}}
     for it, probs in zip(items, scores):
-        signed = [1 if lab else -1 for lab in it.labels]
-        records.append(
-            {"id": it.id, "labels": signed, "scores": probs, "error_type": it.error_type, "level": it.level}
-        )
-        for key, value in (("by_error_type", it.error_type or "none"), ("by_level", it.level or "none")):
+        signed = it.signed_labels()
+        records.append({"id": it.id, "labels": signed, "scores": probs, "error_type": it.error_type,
+                        "level": it.level, "source": it.source})  # fmt: skip
+        keys = (("by_error_type", it.error_type or "none"), ("by_level", it.level), ("by_source", it.source))
+        for key, value in keys:
+            if value is None and key != "by_error_type":
+                continue
             g = groups[key].setdefault(value, ([], []))
             g[0].extend(signed)
             g[1].extend(probs)
@@ -245,7 +248,105 @@ def evaluate_steps(
     return out
 
 
-def load_step_labelled(path: Path) -> list[Any]:
-    from svemath.train.prm_label import load_step_labelled as load
+# === Reading step-labelled data (MC labels or synth-processbench) ===
 
-    return load(path)
+
+@dataclass
+class StepLabelled:
+    """One solution with step labels (1 = '+', 0 = '-'); never carries the gold answer."""
+
+    id: str
+    question: str
+    steps: list[str]
+    labels: list[int]
+    image: Path | None = None
+    mc: list[float] | None = None
+    level: str | None = None
+    answer_type: str | None = None
+    error_type: str | None = None
+    source: str | None = None
+    signed: list[int] | None = None  # 1 correct / -1 wrong / 0 neutral, when the data has neutral steps
+
+    def signed_labels(self) -> list[int]:
+        """Labels for :func:`svemath.mllm.prm.process_metrics` (neutral steps stay 0 and are excluded)."""
+        return self.signed if self.signed is not None else [1 if lab else -1 for lab in self.labels]
+
+
+def load_step_labelled(path: str | Path, *, keep_empty: bool = False) -> list[StepLabelled]:
+    """A ``prm label`` output folder (or its ``mc_solutions.jsonl``) or a ``synth-processbench`` dataset
+    folder -> solutions with step labels. Bad lines raise DataFormatError with file:line."""
+    path = Path(path)
+    if (path / SOLUTIONS_FILE).is_file() or path.name == SOLUTIONS_FILE:
+        file = path / SOLUTIONS_FILE if path.is_dir() else path
+        out = []
+        for r in read_solutions(file):
+            where = f"{file}:{r['_line']}"
+            steps, labels = r.get("steps"), r.get("labels")
+            if not isinstance(steps, list) or not isinstance(labels, list) or len(steps) != len(labels):
+                raise DataFormatError(f"{where}: needs 'steps' and 'labels' lists of the same length")
+            if not steps and not keep_empty:
+                continue
+            images = r.get("images") or []
+            image = file.parent / images[0] if images else None
+            if image is not None and not image.is_file():
+                raise DataFormatError(f"{where}: image {image} not found")
+            out.append(StepLabelled(str(r["id"]), r["question"], steps, [int(x) for x in labels], image,
+                                    r.get("mc", {}).get("score"), (r.get("meta") or {}).get("level"),
+                                    r.get("answer_type")))  # fmt: skip
+        return out
+    if (path / "data.jsonl").is_file():
+        from svemath.data.records import load_dataset
+
+        out = []
+        for rec in load_dataset(path):
+            labels = rec.get("step_labels")
+            if not isinstance(labels, list) or len(labels) != len(rec.steps or []):
+                raise DataFormatError(f"{rec.location}: needs 'steps' and 'step_labels' of the same length")
+            out.append(StepLabelled(rec.id, rec.get("prompt") or rec.question, list(rec.steps),
+                                    [1 if int(x) > 0 else 0 for x in labels], rec.image, None,
+                                    rec.meta.get("level"), rec.answer_type, rec.get("error_type")))  # fmt: skip
+        return out
+    if path.is_file() and path.suffix in (".jsonl", ".json"):
+        return load_visualprocessbench(path)
+    raise DataFormatError(
+        f"{path}: not a 'prm label' folder ({SOLUTIONS_FILE}), a dataset folder or a VisualProcessBench file"
+    )
+
+
+def load_visualprocessbench(path: Path, image_root: Path | None = None) -> list[StepLabelled]:
+    """VisualProcessBench's published records (JSONL or a JSON list): ``image`` (list of paths, relative to
+    ``image_root``, default the file's folder), ``question``, ``response`` {``steps``,
+    ``process_correctness``: 1 / 0 (neutral) / -1}, ``data_source``. Only the first image is used."""
+    from svemath.eval.datafiles import iter_jsonl
+
+    root = image_root or path.parent
+    if path.suffix == ".json":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        rows = [(r, i + 1) for i, r in enumerate(data if isinstance(data, list) else [])]
+    else:
+        rows = list(iter_jsonl(path))
+    out = []
+    for k, (r, line) in enumerate(rows):
+        where = f"{path}:{line}"
+        resp = r.get("response") if isinstance(r, dict) else None
+        steps = resp.get("steps") if isinstance(resp, dict) else None
+        signs = resp.get("process_correctness") if isinstance(resp, dict) else None
+        if (
+            not isinstance(steps, list)
+            or not isinstance(signs, list)
+            or len(steps) != len(signs)
+            or not steps
+        ):
+            raise DataFormatError(
+                f"{where}: needs response.steps and response.process_correctness of one length"
+            )
+        images = r.get("image") or r.get("images") or []
+        images = [images] if isinstance(images, str) else images
+        image = root / images[0] if images else None
+        if image is not None and not image.is_file():
+            raise DataFormatError(f"{where}: image {image} not found")
+        signed = [int(x) for x in signs]
+        out.append(StepLabelled(str(r.get("id", k)), str(r.get("question", "")), [str(x) for x in steps],
+                                [0 if x < 0 else 1 for x in signed], image, source=r.get("data_source"),
+                                signed=signed))  # fmt: skip
+    return out
