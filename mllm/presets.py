@@ -330,6 +330,6 @@ def default_model_dir(required: bool = True) -> Path | None:
         raise CheckpointError(f"SVEMATH_DEFAULT_MODEL={env} is not a model directory (no config.json)")
     raise CheckpointError(
         "this build ships no embedded default model; train one with "
-        "'svemath train --recipe tiny-release --out DIR' (or 'svemath quickstart --out DIR') and pass "
-        "--model DIR/instruct/model"
+        "'svemath train --recipe tiny-release --out DIR' (then --model DIR/instruct/model) or "
+        "'svemath quickstart --out DIR' (then --model DIR/train/instruct/model)"
     )

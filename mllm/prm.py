@@ -428,6 +428,7 @@ def continue_from_prefixes(
     top_p: float = 1.0,
     seed: int | None = None,
     batch_size: int = 32,
+    calculator: bool = True,
 ) -> list[list[str]]:
     """For each prefix, ``n`` continuations of the assistant answer to ``prompt`` about ``image`` that
     already starts with that prefix (``""`` = sample whole solutions). Returns new text only
@@ -436,7 +437,8 @@ def continue_from_prefixes(
     The input is the generation prompt (``... <|im_start|>assistant\\n``) followed by the prefix tokenized
     on its own, exactly as training tokenizes the assistant turn; the image is encoded once and its
     features are shared by every row; rows are left-padded and batched (``batch_size``), sampled inside
-    a forked RNG seeded with ``seed``.
+    a forked RNG seeded with ``seed``. With ``calculator`` the results of ``<<expr=`` annotations are
+    written by the tool, as in :func:`svemath.mllm.generation.generate` (what the policy does at test time).
     """
     from svemath.mllm.generation import generation_kwargs
 
@@ -471,7 +473,15 @@ def continue_from_prefixes(
                 for s in samples:
                     s["image_features"] = feats
             batch = _to(dict(processor.collate(samples, "left")), device)
-            generated = model.generate(**batch, **gen)
+            tools = {}
+            if calculator:
+                from transformers import LogitsProcessorList
+
+                from svemath.mllm.calculator import CalculatorLogitsProcessor
+
+                width = batch["input_ids"].shape[1]
+                tools["logits_processor"] = LogitsProcessorList([CalculatorLogitsProcessor(tok, width)])
+            generated = model.generate(**batch, **gen, **tools)
             new = generated[:, batch["input_ids"].shape[1] :]
             for (p, _), text in zip(chunk, processor.batch_decode(new, skip_special_tokens=True)):
                 out[p].append(text.strip())

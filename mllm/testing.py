@@ -35,9 +35,10 @@ def small_tokenizer(vocab_size: int = 512):
 
 
 def tiny_test_model(
-    geoglip: bool = True, seed: int = 0, text: dict[str, Any] | None = None, **overrides: Any
+    geoglip: bool | dict[str, Any] = True, seed: int = 0, text: dict[str, Any] | None = None, **overrides: Any
 ):
-    """``(model, processor)``: tiny vision, Qwen2 64 x 2 layers, eval mode, fixed seed."""
+    """``(model, processor)``: tiny vision, Qwen2 64 x 2 layers, eval mode, fixed seed. ``geoglip``:
+    True (the tiny GeoGLIP), False (CLIP-only) or a dict of GeoGLIP config overrides."""
     from svemath.mllm.presets import build_model
 
     torch.manual_seed(seed)
@@ -46,8 +47,10 @@ def tiny_test_model(
         "text": {**TEST_TEXT, **(text or {})},
         **overrides,
     }
-    if not geoglip:
+    if geoglip is False:
         kwargs["geoglip"] = None
+    elif isinstance(geoglip, dict):
+        kwargs["geoglip"] = geoglip
     model, processor = build_model("tiny", **kwargs)
     return model.eval(), processor
 

@@ -133,6 +133,8 @@ class ReaderConfig:
     # 400 steps of 8): slots read 12% of the labels from GT boxes, CTC was still on its all-blank plateau.
     decoder: Literal["slots", "ctc"] = "slots"
     roi_size: tuple[int, int] = (4, 16)  # (height, width) of the pooled grid (ctc: width >= 2 max_len + 1)
+    # also read pixel crops of each label (at 4 x roi_size) with a small CNN beside the pooled features
+    pixel_crops: bool = True
     features: tuple[str, ...] = ("b3", "c2")  # feature maps pooled (concatenated on channels)
     box_margin: float = 2.0  # pixels added around each box before pooling
     box_jitter: float = 0.1  # training: random shift/scale of GT boxes, as a fraction of their size

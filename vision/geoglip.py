@@ -24,7 +24,7 @@ from svemath.vision.charset import IGNORE, Charset
 from svemath.vision.common import FreezableModule, conv_norm_act
 from svemath.vision.config import FEATURE_STRIDES, GeoGLIPConfig
 from svemath.vision.fpn import FPN, CrossResolutionMixture
-from svemath.vision.heads import BoundaryHead, BoxHead, JunctionHead, LabelReader
+from svemath.vision.heads import PIXEL_CHANNELS, BoundaryHead, BoxHead, JunctionHead, LabelReader
 from svemath.vision.postprocess import Perception, decode_image
 from svemath.vision.targets import ImageTargets, assign_boxes, encode_junctions, level_points
 from svemath.vision.targets import targets_from_annotations as _targets_from_annotations
@@ -44,6 +44,7 @@ class GeoGLIPFeatures:
     b3: torch.Tensor
     c2: torch.Tensor | None = None
     image_size: int = 0
+    image: torch.Tensor | None = None  # the input pixels [B, 3, S, S] (the reader's pixel crops)
 
 
 class GeoGLIP(FreezableModule):
@@ -111,7 +112,7 @@ class GeoGLIP(FreezableModule):
                 raise ConfigError(f"reader feature {name!r} unavailable (fine_features={cfg.fine_features})")
         self.charset = Charset(rd.charset, rd.max_len)
         self.reader = LabelReader(
-            c * len(rd.features),
+            c * len(rd.features) + (PIXEL_CHANNELS if rd.pixel_crops else 0),
             rd.hidden,
             self.charset.num_classes,
             rd.max_len,
@@ -119,6 +120,7 @@ class GeoGLIP(FreezableModule):
             cfg.norm,
             cfg.gn_groups,
             decoder=rd.decoder,
+            pixel_crops=rd.pixel_crops,
         )
 
     # ------------------------------------------------------------------------------------- trunk
@@ -153,7 +155,9 @@ class GeoGLIP(FreezableModule):
         p3, p4, p5, p6, p7 = self.fpn(feats[-3:])
         b3 = self.mixture(p3, p4, p6)
         c2 = self.fine(feats[0]) if self.fine is not None else None
-        return GeoGLIPFeatures(p3, p4, p5, p6, p7, b3, c2, image_size=int(pixel_values.shape[-1]))
+        return GeoGLIPFeatures(
+            p3, p4, p5, p6, p7, b3, c2, image_size=int(pixel_values.shape[-1]), image=pixel_values
+        )
 
     @staticmethod
     def mllm_levels(features: GeoGLIPFeatures) -> list[torch.Tensor]:
@@ -218,6 +222,12 @@ class GeoGLIP(FreezableModule):
         names = self.cfg.reader.features
         maps = [getattr(features, n) for n in names]
         pooled = self.reader.pool(maps, [STRIDES[n] for n in names], rois, self.cfg.reader.box_margin)
+        if self.reader.pixel_cnn is not None:
+            if features.image is None:
+                raise ShapeError("the label reader reads pixel crops: GeoGLIPFeatures.image is missing")
+            pooled = torch.cat(
+                [pooled, self.reader.pool_pixels(features.image, rois, self.cfg.reader.box_margin)], 1
+            )
         return self.reader(pooled)
 
     def read_strings(self, features: GeoGLIPFeatures, rois: torch.Tensor) -> list[str]:
