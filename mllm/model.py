@@ -96,6 +96,10 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
         if self.label_slots:
             from svemath.mllm.labels import LabelEmbedder
 
+            if self.geoglip.cfg.reader.decoder == "ctc":
+                raise ConfigError(
+                    "label tokens need a per-slot label reader (decoder 'mlp' or 'slots'), not CTC"
+                )
             ids = config.label_char_token_ids
             if ids is None or len(ids) != self.geoglip.charset.num_classes:
                 raise ConfigError(

@@ -129,9 +129,10 @@ class ReaderConfig:
 
     charset: str = CHARSET
     max_len: int = 12
-    # per-slot characters, or CTC over columns (CRNN). Measured here on the primitives suite (tiny,
-    # 400 steps of 8): slots read 12% of the labels from GT boxes, CTC was still on its all-blank plateau.
-    decoder: Literal["slots", "ctc"] = "slots"
+    # per-slot characters from an MLP over the left-aligned grid (mlp), from slot queries (slots), or CTC
+    # over columns (CRNN). Measured here on 14.6k label crops (400 steps of 64): mlp 87% exact, slots
+    # 53%; CTC stayed on its all-blank plateau for 300 steps of the full GeoGLIP.
+    decoder: Literal["mlp", "slots", "ctc"] = "mlp"
     roi_size: tuple[int, int] = (4, 16)  # (height, width) of the pooled grid (ctc: width >= 2 max_len + 1)
     # also read pixel crops of each label (at 4 x roi_size) with a small CNN beside the pooled features
     pixel_crops: bool = True

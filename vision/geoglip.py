@@ -221,6 +221,12 @@ class GeoGLIP(FreezableModule):
         ``[R, max_len + 1, V]`` (slots)."""
         names = self.cfg.reader.features
         maps = [getattr(features, n) for n in names]
+        # [IMPORTANT] keep the characters' shape: a box narrower than the pooled grid's aspect ratio is
+        # extended to the right instead of stretched, so character k of any label lands near the same
+        # column (a 1-character label is not smeared over the whole grid)
+        h_r, w_r = self.cfg.reader.roi_size
+        rois = rois.clone()
+        rois[:, 3] = torch.maximum(rois[:, 3], rois[:, 1] + (rois[:, 4] - rois[:, 2]) * (w_r / h_r))
         pooled = self.reader.pool(maps, [STRIDES[n] for n in names], rois, self.cfg.reader.box_margin)
         if self.reader.pixel_cnn is not None:
             if features.image is None:

