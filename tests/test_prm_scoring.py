@@ -172,3 +172,24 @@ def test_best_of_n_with_given_candidates(tiny):
     assert math.isclose(sum(vote.scores), sum(prm.aggregate(s) for s in vote.step_scores))
     with pytest.raises(ConfigError):
         prm.best_of_n(None, "q", prm=(model, proc), agg="median", candidates=cands)
+
+
+def test_continuation_uses_the_generation_time_calculator(tiny, monkeypatch):
+    from svemath.mllm import calculator
+
+    made = []
+
+    class Recording(calculator.CalculatorLogitsProcessor):
+        def __init__(self, tokenizer, prompt_length, **kw):
+            super().__init__(tokenizer, prompt_length, **kw)
+            made.append(prompt_length)
+
+    monkeypatch.setattr(calculator, "CalculatorLogitsProcessor", Recording)
+    model, proc = tiny
+    prm.continue_from_prefixes(model, proc, None, "q", ["a\n", "bb\n"], n=1, max_new_tokens=2, seed=0)
+    width = len(proc.encode_generation_prompt("q", None)["input_ids"]) + len(proc.tokenizer("bb\n").input_ids)
+    assert made == [width]  # one batch, whose new tokens start after the (padded) prompt + prefix
+    prm.continue_from_prefixes(
+        model, proc, None, "q", ["a\n"], n=1, max_new_tokens=2, seed=0, calculator=False
+    )
+    assert len(made) == 1
