@@ -65,6 +65,7 @@ def test_tiny_pipeline_label_train_bon(tmp_path, policy_dir):
     assert main(["train", "--recipe", "prm-tiny", "--out", str(run), f"datasets.prm-labels.path={labels}",
                  f"stages.prm.init_from={policy_dir}", "stages.prm.steps=2", "stages.prm.batch_size=2",
                  "datasets.processbench.n=4", "datasets.processbench.image_size=96", "stages.prm.heldout_n=4",
+                 "datasets.prm-errors.n=4", "datasets.prm-errors.image_size=96",
                  "stages.prm.eval_every=2"]) == 0  # fmt: skip
     prm_dir = run / "prm" / "model"
     result = json.loads((run / "prm" / "result.json").read_text())

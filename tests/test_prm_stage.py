@@ -22,6 +22,16 @@ SOLS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def fresh_accelerate_state():
+    """Each run builds its own Accelerator (fp32 here); an earlier in-process run may have set bf16."""
+    from accelerate.state import AcceleratorState
+
+    AcceleratorState._reset_state(reset_partial_state=True)
+    yield
+    AcceleratorState._reset_state(reset_partial_state=True)
+
+
 def write_labels(root: Path) -> Path:
     (root / "images").mkdir(parents=True)
     lines = []
