@@ -135,7 +135,13 @@ def param_groups(
 
 def make_accelerator(recipe: RecipeConfig, stage: StageConfig, precision: str):
     from accelerate import Accelerator, DeepSpeedPlugin
+    from accelerate.state import AcceleratorState
     from accelerate.utils import DistributedDataParallelKwargs, InitProcessGroupKwargs
+
+    if recipe.distributed != "deepspeed":
+        # a new stage may change mixed precision or accumulation: forget the previous stage's settings
+        # (the process group itself, PartialState, is kept)
+        AcceleratorState._reset_state(reset_partial_state=False)
 
     # stages train parts of the model (frozen towers, heads without targets in a batch): let DDP skip
     # parameters that get no gradient in a step

@@ -55,7 +55,7 @@ def prepare_datasets(
     for name, spec in recipe.datasets.items():
         if spec.path is not None:
             path = Path(spec.path)
-            if not path.exists():
+            if not path.exists() and (only is None or name in only):
                 raise ConfigError(f"dataset {name!r}: {path} does not exist")
             paths[name] = path
             continue

@@ -20,6 +20,10 @@ from pathlib import Path
 from typing import Any
 
 EVAL_SUITES = {"synth-dynamath": 300, "synth-mathverse": 120, "synth-mathvista": 150}
+# the PRM part: MC labels for a few policy solutions, the prm stage (MC labels + injected-error labels),
+# step-error F1 on synth-processbench, and a best-of-N sweep on synth-dynamath
+PRM = {"label_questions": 24, "samples": 4, "rollouts": 4, "steps": 120, "bon_questions": 60, "n_max": 8}
+SMOKE_PRM = {"label_questions": 2, "samples": 2, "rollouts": 2, "steps": 2, "bon_questions": 4, "n_max": 2}
 SMOKE_EVAL = {"synth-dynamath": 20, "synth-mathverse": 12, "synth-mathvista": 10}
 EVAL_SEED = 7001  # held-out evaluation seeds (the recipe's gating sets use other seeds)
 
@@ -110,6 +114,52 @@ def paired_gain(model_dir: Path, blind_dir: Path, level: str | None = "read") ->
     }  # fmt: skip
 
 
+def _prm_part(
+    out: Path, policy: Path, sizes: dict[str, int], smoke: bool, workers: int, max_new: int
+) -> dict[str, Any]:
+    """Label policy solutions by Monte-Carlo rollouts, train the prm stage, measure step-error F1 and the
+    best-of-N sweep. Every part resumes from what is already on disk."""
+    from svemath.data.generate import generate_dataset
+    from svemath.eval.bon import SweepConfig, run_sweep
+    from svemath.mllm import load_pretrained
+    from svemath.train.obj_prm import evaluate_steps
+    from svemath.train.pipeline import run_recipe
+    from svemath.train.prm_label import LabelConfig, PolicySampler, label_dataset
+    from svemath.train.recipes import load_recipe
+
+    prm_data = out / "prm" / "questions"
+    if not (prm_data / "manifest.json").is_file():
+        generate_dataset(
+            "prm", n=sizes["label_questions"], seed=21, out=prm_data, workers=workers, overwrite=True
+        )
+    labels = out / "prm" / "labels"
+    model, proc = load_pretrained(policy)
+    cfg = LabelConfig(samples=sizes["samples"], rollouts=sizes["rollouts"], max_new_tokens=max_new)
+    label_summary = label_dataset(PolicySampler(model, proc, cfg), prm_data, labels, cfg,
+                                  identity={"policy": str(policy)})  # fmt: skip
+    overrides = [f"datasets.prm-labels.path={labels}", f"stages.prm.init_from={policy}",
+                 f"stages.prm.steps={sizes['steps']}", f"stages.prm.eval_every={sizes['steps']}"]  # fmt: skip
+    if smoke:
+        overrides += ["datasets.prm-errors.n=32", "datasets.processbench.n=8", "stages.prm.heldout_n=8",
+                      "stages.prm.batch_size=4"]  # fmt: skip
+    recipe = load_recipe("prm-tiny", overrides)
+    summary = run_recipe(recipe, out / "prm" / "train", resume=True, workers=workers)
+    prm_dir = out / "prm" / "train" / "prm" / "model"
+    prm_model, prm_proc = load_pretrained(prm_dir)
+    bench_data = out / "prm" / "processbench-eval"
+    if not (bench_data / "manifest.json").is_file():
+        generate_dataset("synth-processbench", n=16 if smoke else 200, seed=7101, out=bench_data,
+                         workers=workers, overwrite=True)  # fmt: skip
+    steps = evaluate_steps(prm_model, prm_proc, bench_data)
+    steps.pop("records", None)
+    ns = tuple(n for n in (1, 2, 4, 8, 16) if n <= sizes["n_max"])
+    sweep = run_sweep(policy, prm_dir, "synth-dynamath", out / "eval-data" / "synth-dynamath", out / "prm" / "bon",
+                      SweepConfig(n_max=sizes["n_max"], ns=ns, max_new_tokens=max_new, n_boot=1000),
+                      limit=sizes["bon_questions"])  # fmt: skip
+    return {"label": label_summary, "stage": summary["stages"].get("prm"), "step_eval": steps,
+            "bon": {k: sweep.get(k) for k in ("table", "gaps", "n_questions", "seconds")}}  # fmt: skip
+
+
 def run(args: argparse.Namespace) -> int:
     from svemath.data.generate import generate_dataset
     from svemath.fileio import read_json, write_json
@@ -146,10 +196,17 @@ def run(args: argparse.Namespace) -> int:
         results[suite]["read_gain"] = paired_gain(
             out / "eval" / suite / "model", out / "eval" / suite / "blind"
         )
-    wall = {"train_s": round(t_train, 1), "total_s": round(time.time() - t0, 1)}
+    t_prm = time.time()
+    prm = _prm_part(out, model_dir, SMOKE_PRM if args.smoke else PRM, args.smoke, args.workers, max_new)
+    wall = {
+        "train_s": round(t_train, 1),
+        "prm_s": round(time.time() - t_prm, 1),
+        "total_s": round(time.time() - t0, 1),
+    }
     report = write_quickstart_report(out, recipe, read_json(out / "train" / "summary.json"), results, wall,
-                                     shipped=shipped, smoke=args.smoke)  # fmt: skip
+                                     shipped=shipped, smoke=args.smoke, prm=prm)  # fmt: skip
     write_json(out / "quickstart.json", {"wall": wall, "smoke": args.smoke, "shipped": str(shipped) if shipped else None,
+                                         "prm": prm,
                                          "suites": {s: {k: (v.get("headline") if k != "read_gain" else v)
                                                         for k, v in r.items()} for s, r in results.items()}})  # fmt: skip
     print(f"quickstart finished in {wall['total_s']:.0f}s; report: {report}")

@@ -35,6 +35,7 @@ def write_quickstart_report(
     *,
     shipped: Path | None,
     smoke: bool,
+    prm: dict[str, Any] | None = None,
 ) -> Path:
     lines = [f"# svemath quickstart report{' (smoke run: a few steps, numbers are meaningless)' if smoke else ''}",
              "",
@@ -75,6 +76,8 @@ def write_quickstart_report(
         lines.append(
             f"| {name} | {st['steps']}/{st['total_steps']} | {st['wall_s']:.0f} | {st['stopped']}{gate} | {metrics} |"
         )
+    if prm:
+        lines += _prm_lines(prm)
     lines += ["", "## Loss curves", ""]
     for name in summary.get("stages", {}):
         png = out / "train" / name / "curves.png"
@@ -87,3 +90,32 @@ def write_quickstart_report(
     path = out / "report.md"
     atomic_write_text(path, "\n".join(lines) + "\n")
     return path
+
+
+def _prm_lines(prm: dict[str, Any]) -> list[str]:
+    lines = ["", "## Process reward model", ""]
+    lab = prm.get("label") or {}
+    run = lab.get("run") or {}
+    lines.append(f"Monte-Carlo labels: {lab.get('n_questions', '?')} questions, {lab.get('n_solutions', '?')} "
+                 f"solutions, {run.get('seconds_per_question', '?')} s per question.")  # fmt: skip
+    steps = (prm.get("step_eval") or {}).get("metrics") or {}
+    if steps:
+        auroc = steps.get("auroc")
+        lines.append(f"Step-error detection on held-out synth-processbench ({steps.get('n_steps')} steps): "
+                     f"macro-F1 {steps['macro_f1']:.3f} (VisualProcessBench metric: mean of F1 on correct and on "
+                     f"wrong steps), AUROC {'–' if auroc is None else f'{auroc:.3f}'}.")  # fmt: skip
+    bon = prm.get("bon") or {}
+    table = bon.get("table") or {}
+    if table:
+        ns = sorted({int(n) for row in table.values() for n in row}, key=int)
+        lines += ["", f"Best-of-N on {bon.get('n_questions')} held-out synth-dynamath questions (accuracy %; one "
+                  "shared pool of samples):", "", "| method | " + " | ".join(f"N={n}" for n in ns) + " |",
+                  "|---" * (len(ns) + 1) + "|"]  # fmt: skip
+        for method, row in table.items():
+            cells = []
+            for n in ns:
+                cell = row.get(str(n)) or row.get(n)
+                acc = cell.get("accuracy") if isinstance(cell, dict) else cell
+                cells.append("–" if acc is None else f"{100 * acc:.1f}")
+            lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return lines

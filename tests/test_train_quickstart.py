@@ -1,0 +1,36 @@
+"""CI's end-to-end smoke of ``svemath quickstart --smoke``: data -> clip -> geoglip -> align -> instruct ->
+held-out evaluation (model, blind) -> PRM labelling, prm stage, step-error eval, best-of-N -> report."""
+
+from __future__ import annotations
+
+import json
+
+from svemath.cli import main
+
+
+def test_quickstart_smoke_end_to_end(tmp_path):
+    out = tmp_path / "qs"
+    assert main(["quickstart", "--out", str(out), "--smoke"]) == 0
+    report = (out / "report.md").read_text()
+    for section in ("Held-out accuracy", "Single read-out items", "Training stages", "Process reward model",
+                    "Best-of-N", "Loss curves"):  # fmt: skip
+        assert section in report, section
+    summary = json.loads((out / "quickstart.json").read_text())
+    assert set(summary["suites"]) == {"synth-dynamath", "synth-mathverse", "synth-mathvista"}
+    for suite in summary["suites"]:
+        for run in ("model", "blind"):
+            metrics = json.loads((out / "eval" / suite / run / "metrics.json").read_text())
+            assert (
+                metrics["n_examples"] > 0 and metrics["failures"]["counts"].get("missing_prediction", 0) == 0
+            )
+    stages = json.loads((out / "train" / "summary.json").read_text())["stages"]
+    assert list(stages) == ["clip", "geoglip", "align", "instruct"]
+    assert all(s["steps"] == s["total_steps"] for s in stages.values())
+    assert (out / "train" / "instruct" / "model" / "config.json").is_file()
+    assert summary["prm"]["step_eval"]["metrics"]["n_steps"] > 0
+    # a rerun resumes: nothing is retrained or regenerated
+    assert main(["quickstart", "--out", str(out), "--smoke"]) == 0
+    assert (
+        json.loads((out / "train" / "summary.json").read_text())["stages"]["instruct"]["wall_s"]
+        == stages["instruct"]["wall_s"]
+    )
