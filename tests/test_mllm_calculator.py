@@ -33,7 +33,9 @@ def test_processor_forces_the_result_then_releases():
     tok = _tokenizer()
     prompt = tok("Q?", add_special_tokens=False).input_ids
     written = tok("So the angle is <<180-47-68=", add_special_tokens=False).input_ids
-    ids = torch.tensor([prompt + written, prompt + written[:-1] + tok("x", add_special_tokens=False).input_ids])
+    ids = torch.tensor(
+        [prompt + written, prompt + written[:-1] + tok("x", add_special_tokens=False).input_ids]
+    )
     tool = CalculatorLogitsProcessor(tok, len(prompt))
     vocab = len(tok)
     out_tokens: list[int] = []
