@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, str] = {
     "prm": "svemath.train.prm_cli",
     "eval": "svemath.eval.cli",
     "quickstart": "svemath.train.quickstart",
+    "release": "svemath.train.release",
     "demo": "svemath.demo.cli",
     "bench": "svemath.bench",
 }

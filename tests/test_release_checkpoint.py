@@ -1,0 +1,51 @@
+"""The shipped embedded default (``svemath/assets/tiny-release``) loads and answers as its card says, and
+``svemath release`` stores weights in bf16 shards that load back as float32."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from svemath.mllm.presets import build_model, default_model_dir, load_pretrained
+from svemath.train.release import MAX_TOTAL_BYTES, write_weights
+
+SHIPPED = default_model_dir(required=False)
+
+
+def test_release_weights_are_bf16_shards_loaded_as_float32(tmp_path):
+    model, processor = build_model("tiny")
+    src = tmp_path / "src"
+    model.save_pretrained(src)
+    processor.save_pretrained(src)
+    info = write_weights(src, tmp_path / "rel")
+    assert info["parameters"] == sum(p.numel() for p in model.parameters())
+    assert info["total_bytes"] <= MAX_TOTAL_BYTES
+    assert all(size <= 16 * 1024 * 1024 for size in info["shards"].values())
+    assert json.loads((tmp_path / "rel" / "config.json").read_text())["dtype"] == "float32"
+    loaded, _ = load_pretrained(tmp_path / "rel")
+    assert loaded.dtype == torch.float32
+    ref = dict(model.named_parameters())
+    for name, p in loaded.named_parameters():
+        assert torch.equal(p, ref[name].detach().to(torch.bfloat16).float()), name
+
+
+@pytest.mark.skipif(SHIPPED is None, reason="this build ships no embedded default model")
+def test_shipped_model_matches_its_card(tmp_path):
+    from svemath.data.generate import generate_dataset
+    from svemath.train.heldout import heldout_accuracy
+
+    card = json.loads((SHIPPED / "card.json").read_text())
+    assert (SHIPPED / "README.md").is_file() and (SHIPPED / "recipe.yaml").is_file()
+    total = sum(f.stat().st_size for f in SHIPPED.iterdir() if f.is_file())
+    assert total <= MAX_TOTAL_BYTES
+    for suite, entry in card["evaluation"]["suites"].items():  # the card's own claim: above blind
+        assert entry["model"]["accuracy"] > entry["blind"]["accuracy"], suite
+    check = card["evaluation"]["check"]
+    data = tmp_path / "check"
+    generate_dataset(check["suite"], n=check["n"], seed=check["seed"], out=data, workers=1, progress=False)
+    model, processor = load_pretrained(SHIPPED)
+    assert model.dtype == torch.float32
+    acc = heldout_accuracy(model, processor, data, n=check["n"], max_new_tokens=check["max_new_tokens"])
+    assert abs(acc["accuracy"] - check["accuracy"]) <= 0.05, (acc["accuracy"], check["accuracy"])
