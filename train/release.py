@@ -174,7 +174,7 @@ def write_card(dest: Path, card: dict[str, Any]) -> None:
         f"Check subset (re-scored by the test suite): {chk['suite']} seed {chk['seed']}, n={chk['n']}: "
         f"{_pct(chk['accuracy'])} (blind {_pct(chk['blind_accuracy'])}).",
         "",
-        "## Perception (GeoGLIP, held-out primitives)",
+        "## Stage metrics (held-out; GeoGLIP on primitives, instruct on synth-dynamath)",
         "",
     ]
     for stage, res in card["training"]["stages"].items():
