@@ -38,7 +38,7 @@ SMOKE_OVERRIDES = [
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("quickstart", help="train and evaluate the tiny preset end to end (<= 15 min)")
+    p = sub.add_parser("quickstart", help="train and evaluate the tiny preset end to end (resumable)")
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--smoke", action="store_true", help="a few steps of everything (CI)")
     p.add_argument("--workers", type=int, default=2)
