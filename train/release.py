@@ -120,16 +120,9 @@ def evaluate_release(dest: Path, work: Path, *, workers: int, max_new: int, scal
     return {"suites": results, "check": check}
 
 
-def _pct(x: Any) -> str:
-    return "–" if x is None else f"{100 * float(x):.1f}"
-
-
-def _ci(ci: Any) -> str:
-    return "" if not ci else f" [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]"
-
-
 def write_card(dest: Path, card: dict[str, Any]) -> None:
     from svemath.fileio import atomic_write_text, write_json
+    from svemath.train.report import _ci, _pct
 
     write_json(dest / "card.json", card)
     ev = card["evaluation"]["suites"]
@@ -200,6 +193,7 @@ def write_card(dest: Path, card: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
     import platform
 
     import yaml
@@ -230,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
     evaluation = evaluate_release(tmp, work, workers=args.workers, max_new=args.max_new_tokens,
                                   scale=args.eval_scale)  # fmt: skip
     training = {"wall_s": summary.get("wall_s") or sum(s.get("wall_s", 0) for s in summary["stages"].values()),
-                "hardware": f"{platform.machine()} CPU x{__import__('os').cpu_count()}",
+                "hardware": f"{platform.machine()} CPU x{os.cpu_count()}",
                 "stages": {k: {kk: v.get(kk) for kk in ("steps", "total_steps", "wall_s", "stopped",
                                                           "gates_passed", "metrics")}
                            for k, v in summary["stages"].items()}}  # fmt: skip
