@@ -10,11 +10,14 @@ Writer: :func:`write_sample` turns one :class:`~svemath.data.schema.Sample` into
 JSON line (``id = "{suite}-{seed}-{index:06d}"``, ``image = "images/{index:06d}.png"``, every ``"@key"``
 string in the record replaced by the extra image's relative path). PNGs come from :func:`encode_png`:
 unfiltered rows, deflate level 1, no metadata chunks, so the bytes depend only on the pixels and the
-deflate implementation, which ``PNG_SETTINGS`` (copied into every manifest) names. Deflate is ISA-L's
-(the ``isal`` package) when it is installed, else zlib's; ``SVEMATH_PNG_DEFLATE=zlib`` forces zlib.
-Measured here (CPU time per 384 px image, instruct and primitives images, 23 KB average): ISA-L level 1
-0.23 ms, zlib level 1 1.8 ms, both at the same size; PIL's ``compress_level=1`` 5.4 ms (its adaptive row
-filters cost more than they save on diagrams); "up"-filtered rows were 10% larger and no faster.
+deflate implementation, which ``PNG_SETTINGS`` (copied into every manifest) names. Deflate is zlib's
+(deterministic: the same pixels always give the same bytes). ``SVEMATH_PNG_DEFLATE=isal`` uses ISA-L's
+(the ``isal`` package), about 7x faster (CPU per 384 px image, instruct and primitives images, 22 KB
+average: ISA-L 0.24 ms, zlib 1.7 ms; PIL's ``compress_level=1`` 5.4 ms, its adaptive row filters cost
+more than they save on diagrams), but **not byte-deterministic**: in one full test run a pool worker
+encoded one image's identical pixels into different (valid, same-length) bytes, which breaks the
+byte-identical-with-any-``--workers`` contract; it never reproduced in isolation. Use it only where
+decoded pixels, not bytes, are what must match.
 
 Reader: :func:`iter_records` / :func:`load_dataset` (in :mod:`svemath.data.records`) read our folders and
 external LLaVA-format JSON / JSONL files (Geo170K, MathV360K, MAVIS) into :class:`Record` objects; they
@@ -74,19 +77,17 @@ FORMAT = "svemath-dataset/1"
 
 def _deflate_backend() -> tuple[dict[str, Any], Callable[[Any], bytes]]:
     """(settings, compress function) of the deflate implementation in use (see the module docstring)."""
-    choice = os.environ.get("SVEMATH_PNG_DEFLATE", "auto").strip().lower() or "auto"
-    if choice not in ("auto", "isal", "zlib"):
-        raise ConfigError(f"SVEMATH_PNG_DEFLATE must be auto, isal or zlib, got {choice!r}")
-    if choice in ("auto", "isal"):
+    choice = os.environ.get("SVEMATH_PNG_DEFLATE", "zlib").strip().lower() or "zlib"
+    if choice not in ("isal", "zlib"):
+        raise ConfigError(f"SVEMATH_PNG_DEFLATE must be zlib (default) or isal, got {choice!r}")
+    if choice == "isal":
         try:
             import isal
             from isal import isal_zlib
         except ImportError:
-            if choice == "isal":
-                raise ConfigError("SVEMATH_PNG_DEFLATE=isal but the isal package is not installed") from None
-        else:
-            settings = {"filter": "none", "deflate": "isal", "level": 1, "version": isal.__version__}
-            return settings, lambda raw: isal_zlib.compress(raw, 1)
+            raise ConfigError("SVEMATH_PNG_DEFLATE=isal but the isal package is not installed") from None
+        settings = {"filter": "none", "deflate": "isal", "level": 1, "version": isal.__version__}
+        return settings, lambda raw: isal_zlib.compress(raw, 1)
     settings = {
         "filter": "none",
         "deflate": "zlib",
