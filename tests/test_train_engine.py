@@ -30,6 +30,9 @@ class _Points:
     def levels(self):
         return self._levels
 
+    def lengths(self):
+        return (self.x.abs().sum(1) * 100).int().tolist()
+
 
 class ToyModel(torch.nn.Module):
     def __init__(self):
@@ -106,15 +109,16 @@ def _run(tmp, recipe, resume=False, model=None):
     return model, result
 
 
-def test_resume_is_bit_identical(tmp_path):
-    straight, res = _run(tmp_path / "a", _recipe())
+@pytest.mark.parametrize("group", [0, 4])
+def test_resume_is_bit_identical(tmp_path, group):
+    straight, res = _run(tmp_path / "a", _recipe(group_by_length=group))
     assert res.steps == 8 and res.stopped == "completed"
     SEEN.clear()
     with pytest.raises(KeyboardInterrupt):  # dies during micro-batch 11 = step 6 (after the step-4 save)
-        _run(tmp_path / "b", _recipe(options={"interrupt_at": 11}))
+        _run(tmp_path / "b", _recipe(options={"interrupt_at": 11}, group_by_length=group))
     ckpt = json.loads((tmp_path / "b" / "checkpoint" / "trainer.json").read_text())
     assert ckpt["step"] == 4
-    resumed, res2 = _run(tmp_path / "b", _recipe(), resume=True, model=ToyModel())
+    resumed, res2 = _run(tmp_path / "b", _recipe(group_by_length=group), resume=True, model=ToyModel())
     assert res2.steps == 8
     for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
         assert torch.equal(a, b), name

@@ -96,6 +96,7 @@ class StageConfig:
     gates: list[GateSpec] = field(default_factory=list)
     curriculum: list[CurriculumPhase] = field(default_factory=list)
     cache_features: bool = False  # frozen towers: compute their features once per image
+    group_by_length: int = 0  # > 1: pool this many steps' examples and batch them by length (less padding)
     gradient_checkpointing: bool = False
     deepspeed_config: str | None = None  # overrides the recipe's (e.g. ZeRO-2 for align, ZeRO-3 for instruct)
     optim: OptimSpec = field(default_factory=OptimSpec)

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from tqdm.auto import tqdm
 
@@ -214,9 +215,26 @@ class StageRunner:
                 raise ConfigError(
                     f"stage {self.stage.name!r}: curriculum phase at {start} selects no examples"
                 )
-            samplers.append(
-                (start, MixSampler(mix, self.stage.batch_size, self.recipe.seed + 17, rank, world))
+            lengths = None
+            if self.stage.group_by_length > 1:
+                lengths = {}
+                for src in mix:
+                    if not hasattr(sources[src.name], "lengths"):
+                        raise ConfigError(
+                            f"stage {self.stage.name!r}: group_by_length needs example lengths, which the "
+                            f"{self.stage.objective!r} objective's sources do not give"
+                        )
+                    lengths[src.name] = np.asarray(sources[src.name].lengths())
+            sampler = MixSampler(
+                mix,
+                self.stage.batch_size,
+                self.recipe.seed + 17,
+                rank,
+                world,
+                lengths,
+                self.stage.group_by_length,
             )
+            samplers.append((start, sampler))
         return samplers, n_examples
 
     @staticmethod

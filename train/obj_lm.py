@@ -36,6 +36,10 @@ class ConversationSource:
     def levels(self) -> list[str | None]:
         return self._levels
 
+    def lengths(self) -> list[int]:
+        """Characters of each conversation: a cheap stand-in for its token count (length grouping)."""
+        return [sum(len(turn.get("value", "")) for turn in r.conversations or []) for r in self.records]
+
     def get(self, index: int) -> dict[str, Any]:
         record = self.records[index]
         item: dict[str, Any] = {"conversation": record.conversations, "image": record.image, "index": index}

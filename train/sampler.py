@@ -4,6 +4,13 @@ The order of training examples is a pure function of (seed, step): each global b
 datasets by weight and its indices from per-source permutations that reshuffle every pass. Resuming at
 step k reproduces exactly the batches a straight run would have seen, on any number of ranks (each rank
 takes its slice of every global batch), so no "data position" beyond the step counter needs saving.
+
+Length grouping (``group > 1`` with per-source ``lengths``, e.g. characters of a conversation): the
+examples of ``group`` consecutive global batches are pooled, sorted by length and cut back into
+``group`` batches, which are then visited in a seeded order. Every step still sees a batch of the same
+examples, only regrouped, so padding (and the compute wasted on it) drops; it remains a pure function of
+(seed, step). Near a curriculum boundary a group is assembled by the phase in force at the step asked
+for, so a few examples may repeat or be skipped there.
 """
 
 from __future__ import annotations
@@ -24,7 +31,16 @@ class Source:
 class MixSampler:
     """Yields, for global step ``s``, the list of (source name, index) for this rank's micro-batches."""
 
-    def __init__(self, sources: Sequence[Source], batch_size: int, seed: int, rank: int = 0, world: int = 1):
+    def __init__(
+        self,
+        sources: Sequence[Source],
+        batch_size: int,
+        seed: int,
+        rank: int = 0,
+        world: int = 1,
+        lengths: dict[str, np.ndarray] | None = None,
+        group: int = 1,
+    ):
         if not sources:
             raise ValueError("MixSampler needs at least one source")
         for src in sources:
@@ -35,6 +51,11 @@ class MixSampler:
         self.seed = seed
         self.rank = rank
         self.world = world
+        self.group = max(1, int(group)) if lengths else 1
+        self.lengths = lengths or {}
+        for src in self.sources if self.group > 1 else []:
+            if src.name not in self.lengths:
+                raise ValueError(f"length grouping needs the lengths of source {src.name!r}")
         weights = np.array([max(0.0, s.weight) for s in self.sources], dtype=np.float64)
         if weights.sum() <= 0:
             raise ValueError("data mix weights must not all be zero")
@@ -79,7 +100,21 @@ class MixSampler:
         order = rng.permutation(len(out))
         return [out[i] for i in order]
 
+    def grouped_batch(self, step: int) -> list[tuple[str, int]]:
+        """The global batch of ``step`` after length grouping (see the module docstring)."""
+        if self.group == 1:
+            return self.global_batch(step)
+        first = step - step % self.group
+        pool = [item for s in range(first, first + self.group) for item in self.global_batch(s)]
+        keys = np.array([self.lengths[name][index] for name, index in pool])
+        ranked = [pool[i] for i in np.argsort(keys, kind="stable")]
+        order = np.random.default_rng([self.seed, 31337, first]).permutation(self.group)
+        size = self.batch_size * self.world
+        chunk = int(order[step - first])
+        items = ranked[chunk * size : (chunk + 1) * size]
+        return [items[i] for i in np.random.default_rng([self.seed, 4241, step]).permutation(len(items))]
+
     def batch(self, step: int) -> list[tuple[str, int]]:
         """This rank's slice of global step ``step``."""
-        items = self.global_batch(step)
+        items = self.grouped_batch(step)
         return items[self.rank * self.batch_size : (self.rank + 1) * self.batch_size]
