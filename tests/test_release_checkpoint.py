@@ -49,3 +49,13 @@ def test_shipped_model_matches_its_card(tmp_path):
     assert model.dtype == torch.float32
     acc = heldout_accuracy(model, processor, data, n=check["n"], max_new_tokens=check["max_new_tokens"])
     assert abs(acc["accuracy"] - check["accuracy"]) <= 0.05, (acc["accuracy"], check["accuracy"])
+
+
+def test_card_training_time_never_claims_less_than_the_stages():
+    from svemath.train.release import _training_time
+
+    assert _training_time({"stages_wall_s": 600.0, "wall_s": 900.0}) == (
+        "10.0 min in the training stages, 15.0 min for the whole `svemath train` (data, feature caches, stages)"
+    )
+    resumed = _training_time({"stages_wall_s": 6456.0, "wall_s": 5032.0})
+    assert resumed.startswith("107.6 min in the training stages") and "not on record" in resumed

@@ -146,6 +146,10 @@ def run_recipe(
     summary: dict[str, Any] = read_json(summary_path) if (resume and summary_path.exists()) else {}
     summary.setdefault("recipe", recipe.name)
     summary.setdefault("stages", {})
+    # wall of the whole pipeline, summed over resumed invocations (a run killed before it finishes a
+    # stage leaves that time uncounted); "runs" counts the invocations that completed a stage
+    prior_wall = float(summary.get("wall_s") or 0.0)
+    summary["runs"] = int(summary.get("runs") or 0) + 1
     model = processor = None
     loaded_from: Path | None = None  # where the in-memory model came from (a stage's FINAL dir)
     for stage in to_run:
@@ -167,9 +171,10 @@ def run_recipe(
         model = runner.accelerator.unwrap_model(model)
         loaded_from = stage_dir / FINAL
         summary["stages"][stage.name] = asdict(result)
+        summary["wall_s"] = round(prior_wall + time.time() - t0, 1)
         if state.is_main_process:
             write_json(summary_path, summary)
-    summary["wall_s"] = round(time.time() - t0, 1)
+    summary["wall_s"] = round(prior_wall + time.time() - t0, 1)
     if state.is_main_process:
         write_json(summary_path, summary)
     return summary

@@ -120,6 +120,16 @@ def evaluate_release(dest: Path, work: Path, *, workers: int, max_new: int, scal
     return {"suites": results, "check": check}
 
 
+def _training_time(training: dict[str, Any]) -> str:
+    """The card's training-time phrase: the stages' wall time, and the whole pipeline's when recorded."""
+    stages = training.get("stages_wall_s") or 0.0
+    text = f"{stages / 60:.1f} min in the training stages"
+    wall = training.get("wall_s")
+    if wall and wall >= stages:
+        return text + f", {wall / 60:.1f} min for the whole `svemath train` (data, feature caches, stages)"
+    return text + " (the run was resumed after an interruption: its whole-pipeline time is not on record)"
+
+
 def write_card(dest: Path, card: dict[str, Any]) -> None:
     from svemath.fileio import atomic_write_text, write_json
     from svemath.train.report import _ci, _pct
@@ -135,7 +145,7 @@ def write_card(dest: Path, card: dict[str, Any]) -> None:
         "",
         f"- recipe: `{card['recipe']}` (seed {card['seed']}; resolved recipe in `recipe.yaml`), svemath "
         f"{card['svemath_version']}, commit `{card.get('commit')}`",
-        f"- training: {card['training']['wall_s'] / 60:.1f} min on {card['training']['hardware']}",
+        f"- training: {_training_time(card['training'])} on {card['training']['hardware']}",
         f"- parameters: {card['weights']['parameters']:,}; stored in bfloat16 "
         f"({card['weights']['total_bytes'] / 2**20:.1f} MB in {len(card['weights']['shards'])} shards), "
         "loaded as float32",
@@ -223,7 +233,8 @@ def run(args: argparse.Namespace) -> int:
     shutil.copy2(run_dir / "recipe.yaml", tmp / "recipe.yaml")
     evaluation = evaluate_release(tmp, work, workers=args.workers, max_new=args.max_new_tokens,
                                   scale=args.eval_scale)  # fmt: skip
-    training = {"wall_s": summary.get("wall_s") or sum(s.get("wall_s", 0) for s in summary["stages"].values()),
+    stages_wall = round(sum(s.get("wall_s", 0) for s in summary["stages"].values()), 1)
+    training = {"wall_s": summary.get("wall_s"), "stages_wall_s": stages_wall, "runs": summary.get("runs"),
                 "hardware": f"{platform.machine()} CPU x{os.cpu_count()}",
                 "stages": {k: {kk: v.get(kk) for kk in ("steps", "total_steps", "wall_s", "stopped",
                                                           "gates_passed", "metrics")}
