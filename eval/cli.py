@@ -29,7 +29,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     run = esub.add_parser("run", help="generate predictions (resumable), then score them")
     run.add_argument(
-        "--model", required=True, help="checkpoint folder, 'default' (shipped model) or 'oracle' (self-check)"
+        "--model",
+        default="default",
+        help="checkpoint folder, 'default' (the shipped model; the default) or 'oracle' (self-check)",
     )
     _common(run)
     run.add_argument(
@@ -70,16 +72,38 @@ def _common(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--limit", type=int, default=None, help="only the first N items (in load order)")
     p.add_argument(
-        "--prompt", default="official", help="prompt style: official | plain (mathverse also: cot)"
+        "--prompt",
+        default=None,
+        help="prompt style: official | plain (mathverse also: cot); default: the style the model's card was "
+        "evaluated with (the shipped tiny model: plain), else official",
     )
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the 95%% CIs (0: none)")
     p.add_argument("--bootstrap-seed", type=int, default=0)
     p.add_argument("--no-plots", action="store_true")
 
 
+def _prompt_style(args: argparse.Namespace) -> str:
+    """``--prompt`` as given, else the ``prompt_style`` in the model's ``card.json`` (a released model is
+    evaluated the way it was trained to be asked), else ``official``."""
+    if args.prompt:
+        return args.prompt
+    model = getattr(args, "model", None)
+    if model and model != "oracle":
+        from svemath.eval.predictor import resolve_model_dir
+        from svemath.fileio import read_json
+
+        card = resolve_model_dir(model) / "card.json"
+        if card.is_file():
+            style = read_json(card).get("evaluation", {}).get("prompt_style")
+            if style:
+                return str(style)
+    return "official"
+
+
 def _load(args: argparse.Namespace) -> tuple[Any, list[Any]]:
     from svemath.eval.base import get_benchmark
 
+    args.prompt = _prompt_style(args)
     bench = get_benchmark(args.bench)
     bench.check_style(args.prompt)
     if args.data is None:

@@ -420,3 +420,20 @@ def test_model_predictor_adapter_uses_the_mllm_api(tmp_path, monkeypatch):
     m = json.loads((out / "metrics.json").read_text())
     assert m["model"]["config_sha256"] == "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
     assert m["n_prediction_lines"] == 12
+
+
+def test_prompt_style_defaults_to_the_model_cards(tmp_path):
+    import argparse
+
+    from svemath.eval.cli import _prompt_style
+
+    model = tmp_path / "m"
+    model.mkdir()
+    assert _prompt_style(argparse.Namespace(prompt=None, model=str(model))) == "official"  # no card
+    (model / "card.json").write_text(json.dumps({"evaluation": {"prompt_style": "plain"}}))
+    assert _prompt_style(argparse.Namespace(prompt=None, model=str(model))) == "plain"
+    assert (
+        _prompt_style(argparse.Namespace(prompt="official", model=str(model))) == "official"
+    )  # explicit wins
+    assert _prompt_style(argparse.Namespace(prompt=None, model="oracle")) == "official"
+    assert _prompt_style(argparse.Namespace(prompt=None)) == "official"  # `eval score`: no model

@@ -117,7 +117,8 @@ def evaluate_release(dest: Path, work: Path, *, workers: int, max_new: int, scal
     check["blind_accuracy"] = heldout_accuracy(
         model, processor, check_data, n=CHECK["n"], max_new_tokens=max_new, blind=True
     )["accuracy"]
-    return {"suites": results, "check": check}
+    # heldout_accuracy asks in the "plain" style; `svemath eval run` reads this to ask the same way
+    return {"suites": results, "check": check, "prompt_style": "plain"}
 
 
 def _training_time(training: dict[str, Any]) -> str:
