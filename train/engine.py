@@ -196,6 +196,7 @@ class StageRunner:
         if phases and phases[0].start > 0:
             starts = [0.0, *starts]
         samplers, n_examples = [], 0
+        lengths = self._lengths(sources) if self.stage.group_by_length > 1 else None
         for k, start in enumerate(starts):
             phase_levels = None
             if phases:
@@ -215,16 +216,6 @@ class StageRunner:
                 raise ConfigError(
                     f"stage {self.stage.name!r}: curriculum phase at {start} selects no examples"
                 )
-            lengths = None
-            if self.stage.group_by_length > 1:
-                lengths = {}
-                for src in mix:
-                    if not hasattr(sources[src.name], "lengths"):
-                        raise ConfigError(
-                            f"stage {self.stage.name!r}: group_by_length needs example lengths, which the "
-                            f"{self.stage.objective!r} objective's sources do not give"
-                        )
-                    lengths[src.name] = np.asarray(sources[src.name].lengths())
             sampler = MixSampler(
                 mix,
                 self.stage.batch_size,
@@ -236,6 +227,18 @@ class StageRunner:
             )
             samplers.append((start, sampler))
         return samplers, n_examples
+
+    def _lengths(self, sources: dict[str, Any]) -> dict[str, np.ndarray]:
+        """Per-example lengths of every source the stage draws from (once per stage, for all phases)."""
+        out = {}
+        for name in dict.fromkeys(entry.dataset for entry in self.stage.data):
+            if not hasattr(sources[name], "lengths"):
+                raise ConfigError(
+                    f"stage {self.stage.name!r}: group_by_length needs example lengths, which the "
+                    f"{self.stage.objective!r} objective's sources do not give"
+                )
+            out[name] = np.asarray(sources[name].lengths())
+        return out
 
     @staticmethod
     def _pick(samplers: list[tuple[float, MixSampler]], frac: float) -> MixSampler:

@@ -53,6 +53,9 @@ class MixSampler:
         self.world = world
         self.group = max(1, int(group)) if lengths else 1
         self.lengths = lengths or {}
+        self._ranked: tuple[int, list[tuple[str, int]]] | None = (
+            None  # (first step, sorted pool) of the last group
+        )
         for src in self.sources if self.group > 1 else []:
             if src.name not in self.lengths:
                 raise ValueError(f"length grouping needs the lengths of source {src.name!r}")
@@ -105,9 +108,11 @@ class MixSampler:
         if self.group == 1:
             return self.global_batch(step)
         first = step - step % self.group
-        pool = [item for s in range(first, first + self.group) for item in self.global_batch(s)]
-        keys = np.array([self.lengths[name][index] for name, index in pool])
-        ranked = [pool[i] for i in np.argsort(keys, kind="stable")]
+        if self._ranked is None or self._ranked[0] != first:  # consecutive steps share their group's pool
+            pool = [item for s in range(first, first + self.group) for item in self.global_batch(s)]
+            keys = np.array([self.lengths[name][index] for name, index in pool])
+            self._ranked = (first, [pool[i] for i in np.argsort(keys, kind="stable")])
+        ranked = self._ranked[1]
         order = np.random.default_rng([self.seed, 31337, first]).permutation(self.group)
         size = self.batch_size * self.world
         chunk = int(order[step - first])
