@@ -2,7 +2,9 @@
 
 Measured in one run, on randomly initialised models of one preset (``--preset``, default ``tiny``; real
 presets are built with their real shapes but random weights and a small tokenizer: nothing is
-downloaded):
+downloaded), or with ``--model DIR`` (``default``: the shipped model) on a trained SVE model against a
+CLIP-only model of the same shapes. Random GeoGLIP weights detect almost no text labels, so they leave
+out the label reader's cost; a trained model pays it (about 10 labels a diagram):
 
 - tokens/s of batched generation (``--batch-size`` prompts at once, KV cache, left padding) against a
   one-by-one loop over the same prompts (target >= 5x); every prompt generates exactly ``--new-tokens``
@@ -30,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--preset", default="tiny", help="model preset to time (random weights; default: tiny)"
     )
+    parser.add_argument(
+        "--model", default=None, help="a trained SVE model directory, or 'default' for the shipped model"
+    )
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--new-tokens", type=int, default=32, help="tokens generated per prompt")
     parser.add_argument("--repeats", type=int, default=3)
@@ -56,11 +61,26 @@ def _peak_rss_mb() -> float:
     return kb / 1024 if sys.platform != "darwin" else kb / 2**20
 
 
-def _models(preset: str, dtype):
-    """SVE and CLIP-only models of ``preset`` with random weights (same seed, same tokenizer)."""
+def _models(preset: str, dtype, model_dir: str | None = None):
+    """SVE and CLIP-only models of ``preset`` with random weights (same seed, same tokenizer); with
+    ``model_dir`` the SVE model is that trained checkpoint and the CLIP-only one has its shapes."""
     import torch
 
     from svemath.mllm.presets import PRESETS, build_model
+
+    if model_dir is not None:
+        from svemath.mllm import load_pretrained
+        from svemath.mllm.presets import default_model_dir
+
+        sve, processor = load_pretrained(default_model_dir() if model_dir == "default" else model_dir)
+        sve = sve.to(dtype)
+        torch.manual_seed(0)
+        clip_only, clip_processor = build_model(
+            preset, geoglip=None, dtype=dtype, tokenizer=processor.tokenizer,
+            clip=dict(sve.config.clip), text={k: getattr(sve.config.text_config, k) for k in ("hidden_size",
+            "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads")},
+        )  # fmt: skip
+        return sve, processor, clip_only, clip_processor
 
     random_llm: dict[str, Any] = {"text": {"initializer_range": 0.2}}
     if PRESETS.get(preset).llm is not None:  # real shapes, random weights, no download
@@ -95,7 +115,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         return {k: v.to(device) for k, v in batch.items()}
 
     progress = tqdm(total=5, desc="bench generate", unit="step")
-    sve, processor, clip_only, clip_processor = _models(args.preset, dtype)
+    sve, processor, clip_only, clip_processor = _models(args.preset, dtype, args.model)
     sve, clip_only = sve.to(device).eval(), clip_only.to(device).eval()
     progress.update()
 
@@ -182,6 +202,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "dtype": args.dtype,
         "threads": torch.get_num_threads(),
         "preset": args.preset,
+        "model": args.model or "random weights",
         "batch_size": n,
         "new_tokens": args.new_tokens,
         "repeats": args.repeats,

@@ -65,16 +65,25 @@ def read_labels(
     boxes_out = torch.zeros(batch, slots, 4, device=device)
     kind = torch.zeros(batch, slots, device=device)
     thr = det.score_threshold if score_threshold is None else score_threshold
+    per_image, rois = [], []
     for i in range(batch):
         boxes, _, _ = decode_detections(
             t_cls[i], t_box[i], t_ctr[i], points, point_strides, thr, det.text_nms_iou, det.max_detections
         )
-        if boxes.shape[0] == 0:
-            continue
-        boxes = boxes[reading_order(boxes)]
-        rois = torch.cat([torch.full_like(boxes[:, :1], i), boxes], 1)
-        char_probs = geoglip.read(features, rois).float().softmax(-1)  # [K, max_len + 1, V] (slots reader)
-        lengths = char_probs.argmax(-1).eq(0).float().argmax(-1)  # first END per label
+        boxes = boxes[reading_order(boxes)] if boxes.shape[0] else boxes
+        per_image.append(boxes)
+        rois.append(torch.cat([torch.full_like(boxes[:, :1], i), boxes], 1))
+    rois_all = torch.cat(rois)
+    if rois_all.shape[0] == 0:
+        return {"label_probs": probs, "label_boxes": boxes_out, "label_kind": kind}
+    # one reading pass over every box of the batch (the reader is per box, so this equals per-image calls)
+    char_probs_all = geoglip.read(features, rois_all).float().softmax(-1)  # [R, max_len + 1, V] (slots)
+    lengths_all = char_probs_all.argmax(-1).eq(0).float().argmax(-1).tolist()  # first END per label
+    start = 0
+    for i, boxes in enumerate(per_image):
+        char_probs = char_probs_all[start : start + boxes.shape[0]]
+        lengths = lengths_all[start : start + boxes.shape[0]]
+        start += boxes.shape[0]
         pos = 0
         for k in range(boxes.shape[0]):
             n = int(lengths[k])

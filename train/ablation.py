@@ -1,7 +1,10 @@
 """Ablations at tiny scale: one recipe, several model variants, equal budgets and seeds, one table.
 
 An ablation YAML (``kind: ablation``) names a ``base`` recipe, the ``shared`` stages trained once and
-reused by every variant (CLIP and GeoGLIP pretraining: the variants differ in what comes after), the
+reused by every variant (CLIP and GeoGLIP pretraining: the variants differ in what comes after) or,
+with ``towers: DIR`` (``default``: the shipped embedded model), a trained model whose CLIP and GeoGLIP
+every variant takes instead of training the shared stages (so that the variants compare what the LM
+makes of well-trained towers, not of a few minutes of pretraining), the
 overrides every variant gets (budgets), the variants (override lists) and the held-out suites. Each
 variant is built fresh from the preset with its overrides, takes the shared towers' weights, runs the
 remaining stages with the same data, seed and steps, and is evaluated by the evaluation package (plain
@@ -26,11 +29,13 @@ class AblationConfig:
     variants: dict[str, list[str]]
     kind: str = "ablation"
     shared: list[str] = field(default_factory=lambda: ["clip", "geoglip"])
+    towers: str | None = None  # model dir (or "default": the shipped model) giving every variant its towers
     overrides: list[str] = field(default_factory=list)
     blind: list[str] = field(default_factory=list)  # variants trained and evaluated on blanked images
     eval: dict[str, int] = field(default_factory=lambda: {"synth-dynamath": 300})
     eval_seed: int = 8001
     compare: list[list[str]] = field(default_factory=list)  # [a, b] pairs: paired accuracy a - b
+    max_new_tokens: int = 160  # generation cap of the evaluation
     description: str = ""
 
 
@@ -50,8 +55,11 @@ def run_ablation(
     common = [*cfg.overrides, *(overrides or [])]
     shared_out = out / "shared"
     base = load_recipe(cfg.base, common)
-    run_recipe(base, shared_out, stages=cfg.shared, resume=True, workers=workers)
-    towers = shared_out / cfg.shared[-1] / "model"
+    if cfg.towers is not None:
+        towers = _towers_dir(cfg.towers)
+    else:
+        run_recipe(base, shared_out, stages=cfg.shared, resume=True, workers=workers)
+        towers = shared_out / cfg.shared[-1] / "model"
     later = [s.name for s in base.stages if s.name not in cfg.shared and not s.skip]
     data = {}
     for k, (suite, n) in enumerate(cfg.eval.items()):
@@ -65,7 +73,8 @@ def run_ablation(
         weights = [f"model.weights_from.clip={towers}"]
         if not any(o.replace(" ", "") in ("model.geoglip=null", "model.geoglip=None") for o in var):
             weights.append(f"model.weights_from.geoglip={towers}")
-        recipe = load_recipe(cfg.base, [*common, *var, *weights, f"stages.{later[0]}.init_from=none"])
+        recipe = load_recipe(cfg.base, [*common, *var, *weights, f"stages.{later[0]}.init_from=none",
+                                        f"cache_dir={out / 'cache'}"])  # fmt: skip
         run_recipe(
             recipe, out / name, stages=later, resume=True, workers=workers, data_dir=shared_out / "data"
         )
@@ -73,7 +82,7 @@ def run_ablation(
         results[name] = {}
         for suite, path_ in data.items():
             metrics = _evaluate(model_dir, suite, path_, out / "eval" / suite / name, blank=name in cfg.blind,
-                                max_new=160)  # fmt: skip
+                                max_new=cfg.max_new_tokens)  # fmt: skip
             results[name][suite] = metrics.get("headline", {}).get("robust", {})
     pairs = {}
     for a, b in cfg.compare:
@@ -87,10 +96,21 @@ def run_ablation(
         "paired": pairs,
         "eval": cfg.eval,
         "eval_seed": cfg.eval_seed,
+        "towers": str(towers),
     }
     write_json(out / "ablation.json", summary)
     atomic_write_text(out / "ablation.md", render_table(cfg, results, pairs))
     return summary
+
+
+def _towers_dir(spec: str) -> Path:
+    from svemath.errors import ConfigError
+    from svemath.mllm.presets import default_model_dir
+
+    path = default_model_dir(required=True) if spec == "default" else Path(spec)
+    if not path.is_dir():
+        raise ConfigError(f"ablation towers: {path} is not a model directory")
+    return path
 
 
 def _acc(block: dict[str, Any]) -> tuple[Any, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ def towers_hash(model: torch.nn.Module, processor: Any) -> str:
             h.update(tensor.detach().to(torch.float32).cpu().contiguous().numpy().tobytes())
     spec = processor.to_dict() if hasattr(processor, "to_dict") else {}
     spec = {k: v for k, v in spec.items() if k in ("clip", "geoglip", "pad_fill")}
+    spec["label_slots"] = int(getattr(model, "label_slots", 0) or 0)  # label tokens are part of the features
     h.update(json.dumps(spec, sort_keys=True, default=str).encode())
     return h.hexdigest()
 
@@ -86,9 +88,19 @@ class FeatureCache:
         chunks: dict[str, list[torch.Tensor]] = {}
         was_training = model.training
         model.eval()
+
+        def preprocess(start: int) -> list[dict[str, torch.Tensor]]:
+            return [processor.preprocess_image(r.image) for r in with_images[start : start + batch_size]]
+
+        starts = list(range(0, len(with_images), batch_size))
+        # the next batch is decoded and resized in a worker thread while this one is encoded
+        pool = ThreadPoolExecutor(max_workers=1)
+        pending = pool.submit(preprocess, starts[0]) if starts else None
         with torch.no_grad():
-            for start in tqdm(range(0, len(with_images), batch_size), desc=f"caching {name} features"):
-                batch = [processor.preprocess_image(r.image) for r in with_images[start : start + batch_size]]
+            for index in tqdm(range(len(starts)), desc=f"caching {name} features"):
+                batch = pending.result()
+                if index + 1 < len(starts):
+                    pending = pool.submit(preprocess, starts[index + 1])
                 pixels = torch.stack([b["pixel_values"] for b in batch])
                 geo = (
                     torch.stack([b["geo_pixel_values"] for b in batch])
@@ -98,6 +110,7 @@ class FeatureCache:
                 feats = model.encode_images(pixels, geo)
                 for k, v in feats.items():
                     chunks.setdefault(k, []).append(v.detach().to(torch.bfloat16).cpu())
+        pool.shutdown()
         model.train(was_training)
         tensors = {k: torch.cat(v).contiguous() for k, v in chunks.items()}
         tmp = file.with_suffix(".tmp")

@@ -125,6 +125,8 @@ class RecipeConfig:
     datasets: dict[str, DatasetSpec] = field(default_factory=dict)
     stages: list[StageConfig] = field(default_factory=list)
     description: str = ""
+    # frozen-tower feature cache (keyed by tower and data hashes, so runs can share it); None: OUT/cache
+    cache_dir: str | None = None
 
     def __post_init__(self) -> None:
         names = [s.name for s in self.stages]

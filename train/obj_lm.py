@@ -102,7 +102,7 @@ class LanguageModeling(Objective):
                 raise ConfigError(
                     f"stage {self.stage.name!r}: cache_features needs frozen towers, but {tower} is trainable"
                 )
-        cache_dir = self.ctx.out_dir.parent / "cache"
+        cache_dir = self.ctx.cache_dir
         return FeatureCache.build(model, self.ctx.processor, dataset.records, path, cache_dir, name)
 
     def collate(self, examples: list[dict[str, Any]]) -> dict[str, Any]:

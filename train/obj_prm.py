@@ -130,9 +130,7 @@ class ProcessReward(Objective):
         if file.is_dir():
             file = file / "data.jsonl"
         refs = [_ImageRef(img) for img in images]
-        cache = FeatureCache.build(
-            model, self.ctx.processor, refs, file, self.ctx.out_dir.parent / "cache", f"prm-{name}"
-        )
+        cache = FeatureCache.build(model, self.ctx.processor, refs, file, self.ctx.cache_dir, f"prm-{name}")
         return cache, rows
 
     def collate(self, examples: list[dict[str, Any]]) -> dict[str, Any]:

@@ -33,6 +33,11 @@ class StageContext:
     seed: int
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def cache_dir(self) -> Path:
+        """Where frozen-tower features are cached: the recipe's ``cache_dir``, else ``OUT/cache``."""
+        return Path(self.recipe.cache_dir) if self.recipe.cache_dir else self.out_dir.parent / "cache"
+
 
 class ExampleSource(Protocol):
     """A map-style dataset: ``len``, ``get(i)`` and the difficulty tag of each example (or None)."""

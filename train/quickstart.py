@@ -19,11 +19,29 @@ import time
 from pathlib import Path
 from typing import Any
 
-EVAL_SUITES = {"synth-dynamath": 300, "synth-mathverse": 120, "synth-mathvista": 150}
+EVAL_SUITES = {"synth-dynamath": 150, "synth-mathverse": 60, "synth-mathvista": 100}
 # the PRM part: MC labels for a few policy solutions, the prm stage (MC labels + injected-error labels),
 # step-error F1 on synth-processbench, and a best-of-N sweep on synth-dynamath
-PRM = {"label_questions": 24, "samples": 4, "rollouts": 4, "steps": 120, "bon_questions": 60, "n_max": 8}
-SMOKE_PRM = {"label_questions": 2, "samples": 2, "rollouts": 2, "steps": 2, "bon_questions": 4, "n_max": 2}
+PRM = {
+    "label_questions": 12,
+    "samples": 4,
+    "rollouts": 4,
+    "steps": 40,
+    "bon_questions": 40,
+    "n_max": 8,
+    "errors": 640,
+    "processbench": 100,
+}
+SMOKE_PRM = {
+    "label_questions": 2,
+    "samples": 2,
+    "rollouts": 2,
+    "steps": 2,
+    "bon_questions": 4,
+    "n_max": 2,
+    "errors": 32,
+    "processbench": 8,
+}
 SMOKE_EVAL = {"synth-dynamath": 20, "synth-mathverse": 12, "synth-mathvista": 10}
 EVAL_SEED = 7001  # held-out evaluation seeds (the recipe's gating sets use other seeds)
 
@@ -139,16 +157,17 @@ def _prm_part(
                                   identity={"policy": str(policy)})  # fmt: skip
     overrides = [f"datasets.prm-labels.path={labels}", f"stages.prm.init_from={policy}",
                  f"stages.prm.steps={sizes['steps']}", f"stages.prm.eval_every={sizes['steps']}"]  # fmt: skip
+    overrides += [f"datasets.prm-errors.n={sizes['errors']}", f"datasets.processbench.n={sizes['processbench']}",
+                  f"stages.prm.heldout_n={sizes['processbench']}"]  # fmt: skip
     if smoke:
-        overrides += ["datasets.prm-errors.n=32", "datasets.processbench.n=8", "stages.prm.heldout_n=8",
-                      "stages.prm.batch_size=4"]  # fmt: skip
+        overrides += ["stages.prm.batch_size=4"]
     recipe = load_recipe("prm-tiny", overrides)
     summary = run_recipe(recipe, out / "prm" / "train", resume=True, workers=workers)
     prm_dir = out / "prm" / "train" / "prm" / "model"
     prm_model, prm_proc = load_pretrained(prm_dir)
     bench_data = out / "prm" / "processbench-eval"
     if not (bench_data / "manifest.json").is_file():
-        generate_dataset("synth-processbench", n=16 if smoke else 200, seed=7101, out=bench_data,
+        generate_dataset("synth-processbench", n=16 if smoke else 2 * sizes["processbench"], seed=7101, out=bench_data,
                          workers=workers, overwrite=True)  # fmt: skip
     steps = evaluate_steps(prm_model, prm_proc, bench_data)
     steps.pop("records", None)

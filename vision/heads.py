@@ -242,11 +242,11 @@ class LabelReader(nn.Module):
         crops = roi_align(
             image, rois + grow, self.pixel_roi, spatial_scale=1.0, sampling_ratio=2, aligned=True
         )
-        return self.pixel_cnn(crops)
+        return self.pixel_cnn(crops.contiguous(memory_format=torch.channels_last))
 
     def forward(self, pooled: torch.Tensor) -> torch.Tensor:
         """``[R, C, h_r, w_r]`` -> logits ``[R, max_len + 1, V]`` (slots) or ``[R, w_r, V]`` (ctc)."""
-        feats = self.encoder(pooled)
+        feats = self.encoder(pooled.contiguous(memory_format=torch.channels_last))  # faster convolutions
         if self.decoder_type == "mlp":
             return self.head(self.squeeze(feats)).view(-1, self.max_len + 1, self.num_classes)
         if self.decoder_type == "ctc":
