@@ -41,7 +41,11 @@ def test_ablation_variants_take_the_given_towers_and_share_the_cache(tmp_path):
     path = tmp_path / "ablation-test.yaml"
     path.write_text(yaml.safe_dump(recipe))
     out = tmp_path / "abl"
-    assert main(["train", "--recipe", str(path), "--out", str(out)]) == 0
+    # variants spread over two invocations (as over two processes): the second one tables both
+    assert main(["train", "--recipe", str(path), "--out", str(out), "--variant", "sve-soft"]) == 0
+    first = (out / "ablation.md").read_text()
+    assert "| sve-soft |" in first and "| clip-only |" not in first
+    assert main(["train", "--recipe", str(path), "--out", str(out), "--variant", "clip-only"]) == 0
 
     summary = json.loads((out / "ablation.json").read_text())
     assert summary["towers"] == str(towers) and set(summary["variants"]) == {"sve-soft", "clip-only"}
@@ -56,3 +60,12 @@ def test_ablation_variants_take_the_given_towers_and_share_the_cache(tmp_path):
     # one cache folder for every variant, one file per (dataset, towers): SVE and CLIP-only differ
     files = sorted(p.name.split("-")[0] for p in (out / "cache").glob("*.safetensors"))
     assert files == ["captions", "captions", "instruct", "instruct"]
+
+
+def test_ablation_rejects_unknown_variants(tmp_path, capsys):
+    path = tmp_path / "abl.yaml"
+    path.write_text(
+        yaml.safe_dump({"kind": "ablation", "name": "a", "base": "quickstart", "variants": {"x": []}})
+    )
+    assert main(["train", "--recipe", str(path), "--out", str(tmp_path / "o"), "--variant", "y"]) != 0
+    assert "unknown variant(s) ['y']; known: x" in capsys.readouterr().err

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from svemath.configs import from_dict, load_yaml
+from svemath.errors import ConfigError
 from svemath.fileio import atomic_write_text, write_json
 
 
@@ -44,14 +45,25 @@ def is_ablation(path: Path) -> bool:
 
 
 def run_ablation(
-    path: Path, out: Path, overrides: list[str] | None = None, workers: int = 2
+    path: Path,
+    out: Path,
+    overrides: list[str] | None = None,
+    workers: int = 2,
+    only: list[str] | None = None,
 ) -> dict[str, Any]:
+    """Train and evaluate the variants (``only``: just these; the others enter the table when a run in the
+    same ``out`` has evaluated them, so variants can be spread over parallel processes)."""
     from svemath.data.generate import generate_dataset
     from svemath.train.pipeline import run_recipe
     from svemath.train.quickstart import _evaluate, paired_gain
     from svemath.train.recipes import load_recipe
 
     cfg = from_dict(AblationConfig, load_yaml(path), where=f"ablation {path.stem}")
+    unknown = sorted(set(only or []) - set(cfg.variants))
+    if unknown:
+        raise ConfigError(
+            f"ablation {cfg.name}: unknown variant(s) {unknown}; known: {', '.join(cfg.variants)}"
+        )
     common = [*cfg.overrides, *(overrides or [])]
     shared_out = out / "shared"
     base = load_recipe(cfg.base, common)
@@ -70,6 +82,11 @@ def run_ablation(
             )
     results: dict[str, dict[str, Any]] = {}
     for name, var in cfg.variants.items():
+        if only and name not in only:
+            done = {s: _read_headline(out / "eval" / s / name) for s in data}
+            if all(v is not None for v in done.values()):
+                results[name] = done
+            continue
         weights = [f"model.weights_from.clip={towers}"]
         if not any(o.replace(" ", "") in ("model.geoglip=null", "model.geoglip=None") for o in var):
             weights.append(f"model.weights_from.geoglip={towers}")
@@ -86,6 +103,8 @@ def run_ablation(
             results[name][suite] = metrics.get("headline", {}).get("robust", {})
     pairs = {}
     for a, b in cfg.compare:
+        if a not in results or b not in results:
+            continue
         for suite in data:
             pairs[f"{a} - {b} ({suite})"] = paired_gain(
                 out / "eval" / suite / a, out / "eval" / suite / b, level=None
@@ -103,8 +122,15 @@ def run_ablation(
     return summary
 
 
+def _read_headline(run_dir: Path) -> dict[str, Any] | None:
+    """The robust headline of an evaluated variant (``metrics.json`` of the evaluation runner), or None."""
+    from svemath.fileio import read_json
+
+    file = run_dir / "metrics.json"
+    return read_json(file).get("headline", {}).get("robust", {}) if file.is_file() else None
+
+
 def _towers_dir(spec: str) -> Path:
-    from svemath.errors import ConfigError
     from svemath.mllm.presets import default_model_dir
 
     path = default_model_dir(required=True) if spec == "default" else Path(spec)

@@ -10,6 +10,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="run a training recipe (all stages, or one with --stage)")
     p.add_argument("--recipe", required=True, help="built-in recipe name or a YAML file")
     p.add_argument("--stage", action="append", help="run only this stage (repeatable)")
+    p.add_argument("--variant", action="append", help="ablation recipes: run only this variant (repeatable)")
     p.add_argument("--out", required=True, type=Path, help="run directory")
     p.add_argument("--resume", action="store_true", help="skip finished stages, continue the interrupted one")
     p.add_argument("--workers", type=int, default=2, help="data-generation worker processes")
@@ -30,9 +31,13 @@ def run(args: argparse.Namespace) -> int:
 
     path = recipe_path(args.recipe)
     if is_ablation(path):
-        summary = run_ablation(path, args.out, args.overrides, workers=args.workers)
+        summary = run_ablation(path, args.out, args.overrides, workers=args.workers, only=args.variant)
         print((args.out / "ablation.md").read_text() if hasattr(args.out, "exists") else summary)
         return 0
+    if args.variant:
+        from svemath.errors import ConfigError
+
+        raise ConfigError(f"--variant is for ablation recipes; {args.recipe} is a training recipe")
     recipe = load_recipe(args.recipe, args.overrides)
     if args.dry_run:
         print(yaml.safe_dump(to_dict(recipe), sort_keys=False))
