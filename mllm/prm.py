@@ -25,6 +25,7 @@ step counts True entries, row-major, so ``logits[S, V]`` are in (sample, step) o
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -541,3 +542,32 @@ def process_metrics(labels: Sequence[int], probs: Sequence[float], threshold: fl
         "n_neutral": len(labels) - n,
         "threshold": threshold,
     }
+
+
+def dev_threshold(labels: Sequence[int], probs: Sequence[float]) -> dict[str, float]:
+    """The step threshold that maximises macro-F1 on a development split (``labels`` as in
+    :func:`process_metrics`): ``{"threshold", "macro_f1"}``. reference/prm.md (g): the protocol's 0.5 may
+    be miscalibrated (an MC-labelled PRM of a weak policy sees mostly '-' steps); tune a threshold only on
+    a dev split and report the protocol's 0.5 beside it. Candidates: 0.5 and the midpoints between
+    successive distinct scores; ties go to the candidate nearest 0.5."""
+    kept = [(float(p), int(lab) > 0) for lab, p in zip(labels, probs) if int(lab) != 0]
+    if not kept:
+        return {"threshold": 0.5, "macro_f1": 0.0}
+    distinct = sorted({p for p, _ in kept})
+    candidates = sorted({0.5, *[(a + b) / 2 for a, b in itertools.pairwise(distinct)]})
+    n_pos = sum(t for _, t in kept)
+    n_neg = len(kept) - n_pos
+    ordered = sorted(kept)
+    best: tuple[float, float, float] | None = None
+    below_pos = below_neg = k = 0  # steps scored under the candidate: predicted erroneous
+    for t in candidates:
+        while k < len(ordered) and ordered[k][0] < t:
+            below_pos += ordered[k][1]
+            below_neg += not ordered[k][1]
+            k += 1
+        tp, fp = n_pos - below_pos, n_neg - below_neg  # predicted correct: score >= t
+        f1 = (_f1(tp, fp, below_pos) + _f1(below_neg, below_pos, fp)) / 2
+        key = (f1, -abs(t - 0.5), t)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    return {"threshold": best[2], "macro_f1": best[0]}

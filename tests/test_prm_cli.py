@@ -45,6 +45,26 @@ def test_step_eval_writes_metrics(tmp_path, policy_dir):
     assert metrics["n_solutions"] == 6 and 0.0 <= metrics["metrics"]["macro_f1"] <= 1.0
     assert set(metrics["by_error_type"]) <= {"none", "arithmetic", "relation", "misread", "final"}
     assert len((out / "step_scores.jsonl").read_text().splitlines()) == 6
+    # --dev: the threshold is tuned on another split and the evaluation set is scored at it too
+    dev = tmp_path / "pb-dev"
+    generate_dataset("synth-processbench", n=6, seed=3, out=dev, image_size=96, progress=False)
+    argv = [
+        "prm",
+        "step-eval",
+        "--prm",
+        str(policy_dir),
+        "--data",
+        str(data),
+        "--dev",
+        str(dev),
+        "--out",
+        str(out),
+    ]
+    assert main(argv) == 0
+    tuned = json.loads((out / "step_metrics.json").read_text())
+    assert tuned["dev_threshold"]["dev"] == str(dev) and tuned["dev_threshold"]["dev_steps"] > 0
+    assert tuned["metrics"]["threshold"] == 0.5
+    assert tuned["metrics_dev_threshold"]["threshold"] == tuned["dev_threshold"]["threshold"]
     assert main(["prm", "label", "--policy", str(policy_dir), "--data", str(tmp_path / "missing"), "--out",
                  str(tmp_path / "l")]) == 1  # fmt: skip
 

@@ -193,3 +193,20 @@ def test_continuation_uses_the_generation_time_calculator(tiny, monkeypatch):
         model, proc, None, "q", ["a\n"], n=1, max_new_tokens=2, seed=0, calculator=False
     )
     assert len(made) == 1
+
+
+def test_dev_threshold_maximises_macro_f1_and_matches_process_metrics():
+    import random
+
+    rng = random.Random(0)
+    labels = [1 if rng.random() < 0.6 else -1 for _ in range(300)] + [0, 0]
+    # a miscalibrated PRM: every score is low, correct steps a little higher
+    probs = [min(1.0, max(0.0, (0.25 if lab > 0 else 0.1) + rng.gauss(0, 0.08))) for lab in labels]
+    best = prm.dev_threshold(labels, probs)
+    assert best["macro_f1"] == pytest.approx(prm.process_metrics(labels, probs, best["threshold"])["macro_f1"])
+    assert best["macro_f1"] > prm.process_metrics(labels, probs, 0.5)["macro_f1"] + 0.3
+    grid = [i / 200 for i in range(201)]
+    assert best["macro_f1"] >= max(prm.process_metrics(labels, probs, t)["macro_f1"] for t in grid) - 1e-9
+    assert 0.1 < best["threshold"] < 0.25
+    # a calibrated PRM keeps the protocol's 0.5
+    assert prm.dev_threshold([1, 1, -1, -1], [0.9, 0.8, 0.2, 0.1])["threshold"] == 0.5

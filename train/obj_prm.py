@@ -187,6 +187,8 @@ class ProcessReward(Objective):
 
     @torch.no_grad()
     def evaluate(self, model: torch.nn.Module) -> dict[str, float]:
+        from svemath.mllm.prm import dev_threshold
+
         if not self.stage.heldout:
             return {}
         res = evaluate_steps(
@@ -199,6 +201,11 @@ class ProcessReward(Objective):
                "step_accuracy": m["accuracy"], "pred_positive_rate": m["pred_positive_rate"]}  # fmt: skip
         if m["auroc"] is not None:
             out["auroc"] = m["auroc"]
+        # this held-out set is the stage's dev split: the threshold it prefers (reported beside 0.5)
+        labels = [x for r in res["records"] for x in r["labels"]]
+        scores = [x for r in res["records"] for x in r["scores"]]
+        tuned = dev_threshold(labels, scores)
+        out["dev_threshold"], out["step_f1_dev_threshold"] = tuned["threshold"], tuned["macro_f1"]
         return out
 
 
@@ -244,6 +251,24 @@ def evaluate_steps(
         out[key] = {v: process_metrics(lab, sc, threshold) for v, (lab, sc) in sorted(g.items())}
     out["records"] = records
     return out
+
+
+def evaluate_steps_with_dev(
+    model: Any, processor: Any, path: Path, dev: Path, *, batch_size: int = 16
+) -> dict[str, Any]:
+    """:func:`evaluate_steps` on ``path`` at the protocol's threshold 0.5, plus the threshold that maximises
+    macro-F1 on the development split ``dev`` and the metrics on ``path`` at that threshold
+    (``"dev_threshold"``, ``"metrics_dev_threshold"``)."""
+    from svemath.mllm.prm import dev_threshold, process_metrics
+
+    tune = evaluate_steps(model, processor, dev, batch_size=batch_size)["records"]
+    tuned = dev_threshold([x for r in tune for x in r["labels"]], [x for r in tune for x in r["scores"]])
+    res = evaluate_steps(model, processor, path, batch_size=batch_size)
+    labels = [x for r in res["records"] for x in r["labels"]]
+    scores = [x for r in res["records"] for x in r["scores"]]
+    res["dev_threshold"] = {**tuned, "dev": str(dev), "dev_steps": sum(len(r["labels"]) for r in tune)}
+    res["metrics_dev_threshold"] = process_metrics(labels, scores, tuned["threshold"])
+    return res
 
 
 # === Reading step-labelled data (MC labels or synth-processbench) ===

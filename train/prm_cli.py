@@ -61,6 +61,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--out", required=True, type=Path)
     st.add_argument("--limit", type=int, default=None)
     st.add_argument("--threshold", type=float, default=0.5)
+    st.add_argument(
+        "--dev", type=Path, default=None,
+        help="a development split (same formats as --data): also report F1 at the threshold tuned on it",
+    )  # fmt: skip
     st.add_argument("--batch-size", type=int, default=16)
     st.set_defaults(func=cmd_step_eval)
 
@@ -132,8 +136,13 @@ def cmd_step_eval(args: argparse.Namespace) -> int:
 
     model, processor = load_pretrained(_model_dir(args.prm, "--prm"))
     t0 = time.perf_counter()
-    res = evaluate_steps(model, processor, args.data, n=args.limit, threshold=args.threshold,
-                         batch_size=args.batch_size)  # fmt: skip
+    if args.dev is not None:
+        from svemath.train.obj_prm import evaluate_steps_with_dev
+
+        res = evaluate_steps_with_dev(model, processor, args.data, args.dev, batch_size=args.batch_size)
+    else:
+        res = evaluate_steps(model, processor, args.data, n=args.limit, threshold=args.threshold,
+                             batch_size=args.batch_size)  # fmt: skip
     records = res.pop("records")
     res.update(prm=str(args.prm), data=str(args.data), seconds=round(time.perf_counter() - t0, 2))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -143,5 +152,9 @@ def cmd_step_eval(args: argparse.Namespace) -> int:
     print(f"{res['n_solutions']} solutions, {m['n_steps']} steps: macro-F1 {m['macro_f1']:.3f} "
           f"(F1 correct {m['f1_correct']:.3f}, F1 error {m['f1_error']:.3f}), accuracy {m['accuracy']:.3f}, "
           f"AUROC {m['auroc']}, predicted positive rate {m['pred_positive_rate']:.3f}")  # fmt: skip
+    if "metrics_dev_threshold" in res:
+        d = res["metrics_dev_threshold"]
+        print(f"at the dev-tuned threshold {res['dev_threshold']['threshold']:.3f}: macro-F1 {d['macro_f1']:.3f} "
+              f"(F1 correct {d['f1_correct']:.3f}, F1 error {d['f1_error']:.3f})")  # fmt: skip
     print(f"wrote {args.out / 'step_metrics.json'}, {args.out / 'step_scores.jsonl'}")
     return 0

@@ -140,7 +140,7 @@ def _prm_part(
     from svemath.data.generate import generate_dataset
     from svemath.eval.bon import SweepConfig, run_sweep
     from svemath.mllm import load_pretrained
-    from svemath.train.obj_prm import evaluate_steps
+    from svemath.train.obj_prm import evaluate_steps_with_dev
     from svemath.train.pipeline import run_recipe
     from svemath.train.prm_label import LabelConfig, PolicySampler, label_dataset
     from svemath.train.recipes import load_recipe
@@ -169,7 +169,8 @@ def _prm_part(
     if not (bench_data / "manifest.json").is_file():
         generate_dataset("synth-processbench", n=16 if smoke else 2 * sizes["processbench"], seed=7101, out=bench_data,
                          workers=workers, overwrite=True)  # fmt: skip
-    steps = evaluate_steps(prm_model, prm_proc, bench_data)
+    # the threshold is tuned on the prm stage's own held-out (dev) split, never on the evaluation set
+    steps = evaluate_steps_with_dev(prm_model, prm_proc, bench_data, prm_dev_split(out))
     steps.pop("records", None)
     ns = tuple(n for n in (1, 2, 4, 8, 16) if n <= sizes["n_max"])
     sweep = run_sweep(policy, prm_dir, "synth-dynamath", out / "eval-data" / "synth-dynamath", out / "prm" / "bon",
@@ -177,6 +178,11 @@ def _prm_part(
                       limit=sizes["bon_questions"])  # fmt: skip
     return {"label": label_summary, "stage": summary["stages"].get("prm"), "step_eval": steps,
             "bon": {k: sweep.get(k) for k in ("table", "gaps", "n_questions", "seconds")}}  # fmt: skip
+
+
+def prm_dev_split(out: Path) -> Path:
+    """The prm stage's held-out (dev) split, as the PRM part's recipe generated it."""
+    return out / "prm" / "train" / "data" / "processbench"
 
 
 def run(args: argparse.Namespace) -> int:

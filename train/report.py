@@ -104,6 +104,11 @@ def _prm_lines(prm: dict[str, Any]) -> list[str]:
         lines.append(f"Step-error detection on held-out synth-processbench ({steps.get('n_steps')} steps): "
                      f"macro-F1 {steps['macro_f1']:.3f} (VisualProcessBench metric: mean of F1 on correct and on "
                      f"wrong steps), AUROC {'–' if auroc is None else f'{auroc:.3f}'}.")  # fmt: skip
+        dev, at_dev = prm["step_eval"].get("dev_threshold"), prm["step_eval"].get("metrics_dev_threshold")
+        if dev and at_dev:
+            lines.append(f"At the threshold tuned on the prm stage's dev split ({dev['threshold']:.3f} instead of "
+                         f"the protocol's 0.5; {dev['dev_steps']} dev steps): macro-F1 {at_dev['macro_f1']:.3f} "
+                         f"(F1 correct {at_dev['f1_correct']:.3f}, F1 error {at_dev['f1_error']:.3f}).")  # fmt: skip
     bon = prm.get("bon") or {}
     table = bon.get("table") or {}
     if table:
