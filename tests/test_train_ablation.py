@@ -52,6 +52,7 @@ def test_ablation_variants_take_the_given_towers_and_share_the_cache(tmp_path):
     assert not (out / "shared" / "geoglip").exists()  # the shared stages were not trained
     table = (out / "ablation.md").read_text()
     assert "| sve-soft |" in table and "| clip-only |" in table and "sve-soft - clip-only" in table
+    assert summary["towers_sha256"][:16] in table
     # the variant's towers are the given ones (frozen through align + instruct), its LM is its own
     given = _weights(towers, "geoglip.")
     trained = _weights(out / "sve-soft" / "instruct" / "model", "geoglip.")

@@ -116,9 +116,10 @@ def run_ablation(
         "eval": cfg.eval,
         "eval_seed": cfg.eval_seed,
         "towers": str(towers),
+        "towers_sha256": towers_fingerprint(towers),
     }
     write_json(out / "ablation.json", summary)
-    atomic_write_text(out / "ablation.md", render_table(cfg, results, pairs))
+    atomic_write_text(out / "ablation.md", render_table(cfg, results, pairs, summary))
     return summary
 
 
@@ -128,6 +129,19 @@ def _read_headline(run_dir: Path) -> dict[str, Any] | None:
 
     file = run_dir / "metrics.json"
     return read_json(file).get("headline", {}).get("robust", {}) if file.is_file() else None
+
+
+def towers_fingerprint(model_dir: Path) -> str:
+    """sha256 over a model directory's weight files (which towers a table was made with, even after the
+    shipped model at the same path is replaced)."""
+    import hashlib
+
+    from svemath.fileio import sha256_file
+
+    h = hashlib.sha256()
+    for f in sorted(Path(model_dir).glob("*.safetensors")):
+        h.update(sha256_file(f).encode())
+    return h.hexdigest()
 
 
 def _towers_dir(spec: str) -> Path:
@@ -146,9 +160,18 @@ def _acc(block: dict[str, Any]) -> tuple[Any, Any]:
     return None, None
 
 
-def render_table(cfg: AblationConfig, results: dict[str, dict[str, Any]], pairs: dict[str, Any]) -> str:
+def render_table(
+    cfg: AblationConfig,
+    results: dict[str, dict[str, Any]],
+    pairs: dict[str, Any],
+    summary: dict | None = None,
+) -> str:
     suites = list(cfg.eval)
-    lines = [f"# Ablation {cfg.name}", "", cfg.description, "",
+    towers = ""
+    if summary:
+        towers = f"Towers (CLIP + GeoGLIP) of every variant: `{summary['towers']}` (weights sha256 " \
+                 f"{summary['towers_sha256'][:16]}); held-out seeds from {cfg.eval_seed}."  # fmt: skip
+    lines = [f"# Ablation {cfg.name}", "", cfg.description, "", towers, "",
              "Held-out accuracy (%, robust scoring, greedy, plain prompt) with 95% bootstrap CIs over groups; "
              "DynaMath: average case; MathVerse: All.", "",
              "| variant | " + " | ".join(suites) + " |", "|---" * (len(suites) + 1) + "|"]  # fmt: skip
