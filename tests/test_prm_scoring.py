@@ -203,7 +203,9 @@ def test_dev_threshold_maximises_macro_f1_and_matches_process_metrics():
     # a miscalibrated PRM: every score is low, correct steps a little higher
     probs = [min(1.0, max(0.0, (0.25 if lab > 0 else 0.1) + rng.gauss(0, 0.08))) for lab in labels]
     best = prm.dev_threshold(labels, probs)
-    assert best["macro_f1"] == pytest.approx(prm.process_metrics(labels, probs, best["threshold"])["macro_f1"])
+    assert best["macro_f1"] == pytest.approx(
+        prm.process_metrics(labels, probs, best["threshold"])["macro_f1"]
+    )
     assert best["macro_f1"] > prm.process_metrics(labels, probs, 0.5)["macro_f1"] + 0.3
     grid = [i / 200 for i in range(201)]
     assert best["macro_f1"] >= max(prm.process_metrics(labels, probs, t)["macro_f1"] for t in grid) - 1e-9
