@@ -31,7 +31,7 @@ import re
 from typing import Any
 
 from svemath.calc import CALC_RE, evaluate, fmt_number
-from svemath.data.families.base import FAMILIES, LETTERS, Problem
+from svemath.data.families.base import FAMILIES, LETTERS, Problem, choice_step
 from svemath.data.problem_suites import (
     PRM_WEIGHTS,
     PROBLEM_TRIES,
@@ -211,9 +211,9 @@ def inject_final(lines: list[str], answer: str, rng: random.Random, problem: Pro
         gold = LETTERS.index(problem.answer)
         others = [k for k in range(len(problem.choices)) if k != gold]
         k = rng.choice(others)
-        old_opt = f"({problem.answer}) {problem.choices[gold]}"
+        old_opt = choice_step(problem.answer, problem.choices[gold])
         if old_opt in last:
-            new_last = last.replace(old_opt, f"({LETTERS[k]}) {problem.choices[k]}")
+            new_last = last.replace(old_opt, choice_step(LETTERS[k], problem.choices[k]))
         elif problem.choices[gold] in last:
             new_last = last.replace(problem.choices[gold], problem.choices[k])
         else:

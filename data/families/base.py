@@ -16,12 +16,16 @@ Chain-of-thought conventions (all families):
 * every arithmetic computation is a calculator annotation made with :func:`calc`: ``<<180-47-68=65>>``
   (GSM8K style); the model may call a calculator when it writes ``<<expr=`` and the displayed step
   strips the brackets (:func:`strip_calc`);
-* the final step states the result; the training target ends with a line ``Answer: <answer>``.
+* the final step states the result; the training target ends with a line ``Answer: <answer>``;
+* multiple choice: the last step names the option text first, then its letter (:func:`choice_step`,
+  added by ``Problem`` when a family does not write it), so the letter is a look-up of the value just
+  written in the prompt's ``(X) value`` list, the pattern a small transformer learns by induction.
 """
 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -65,6 +69,12 @@ class Problem:
     # versions, hidden in "text dominant"/"text lite" when the text states them instead
     condition_tags: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)  # benchmark-style extras (dynamath topic, skills...)
+
+    def __post_init__(self) -> None:
+        if self.choices and self.answer in LETTERS[: len(self.choices)]:
+            step = choice_step(self.answer, self.choices[LETTERS.index(self.answer)])
+            if not self.steps or self.steps[-1] != step:
+                self.steps = [s for s in self.steps if not CHOICE_STEP_RE.fullmatch(s)] + [step]
 
     @property
     def question(self) -> str:
@@ -152,6 +162,13 @@ __all__ = ["CALC_RE", "calc", "evaluate", "fmt_number", "strip_calc"]
 # === choices ===
 
 LETTERS = "ABCDE"
+CHOICE_STEP_RE = re.compile(r"So the answer is .+, which is choice \([A-E]\)\.")
+
+
+def choice_step(letter: str, text: str) -> str:
+    """The last step of a multiple-choice chain of thought: ``So the answer is 128°, which is choice (A).``
+    (the value first: the letter then follows the value's occurrence in the prompt's choice list)."""
+    return f"So the answer is {text}, which is choice ({letter})."
 
 
 def make_choices(

@@ -22,7 +22,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from svemath.data.drawlist import Pt
-from svemath.data.families.base import Problem, QuestionParts, calc, fmt_number, join_parts, make_choices
+from svemath.data.families.base import (
+    Problem,
+    QuestionParts,
+    calc,
+    choice_step,
+    fmt_number,
+    join_parts,
+    make_choices,
+)
 
 CANVAS = 384
 CONDITION = "condition"  # the label role of essential conditions
@@ -197,7 +205,7 @@ def numeric_choices(
 
 
 def mc_step(letter: str, text: str) -> str:
-    return f"This matches choice ({letter}) {text}."
+    return choice_step(letter, text)
 
 
 def meta(
