@@ -66,7 +66,8 @@ def test_head_output_shapes(model):
     k = len(model.cfg.shape_classes)
     assert out["shape_cls"].shape == (2, p, k) and out["shape_deltas"].shape == (2, p, 4)
     assert out["text_cls"].shape == (2, p, 1) and out["text_ctr"].shape == (2, p)
-    assert out["junction_heatmap"].shape == (2, 16, 16) and out["junction_bins"].shape == (2, 24, 16, 16)
+    g = SIZE // model.cfg.junctions.stride  # the tiny preset's junction grid is stride 4
+    assert out["junction_heatmap"].shape == (2, g, g) and out["junction_bins"].shape == (2, 24, g, g)
     assert out["boundary"].shape == (2, SIZE // 2, SIZE // 2)
     rois = torch.tensor([[0, 10.0, 10.0, 40.0, 22.0], [1, 0.0, 0.0, 20.0, 20.0]])
     assert model.read(feats, rois).shape == (2, 13, model.charset.num_classes)  # max_len + 1 slots
@@ -188,8 +189,37 @@ def test_bad_inputs(model):
         model(torch.randn(1, 3, 64, 96))
     with pytest.raises(ConfigError, match="backbone"):
         GeoGLIP(dataclasses.replace(small_config(), backbone="no_such_net"))
-    with pytest.raises(ConfigError, match="reader feature"):
+    with pytest.raises(ConfigError, match=r"junctions\.stride=4 needs fine_features"):
         GeoGLIP(dataclasses.replace(small_config(), fine_features=False))
+    coarse = dataclasses.replace(small_config().junctions, stride=8)
+    with pytest.raises(ConfigError, match="reader feature"):
+        GeoGLIP(dataclasses.replace(small_config(), fine_features=False, junctions=coarse))
+    with pytest.raises(ConfigError, match="junction stride must be 4 or 8"):
+        GeoGLIP(dataclasses.replace(small_config(), junctions=dataclasses.replace(coarse, stride=2)))
+
+
+def test_junction_head_strides_and_l1_box_loss(model):
+    """The stride-8 head (B3) and the tiny preset's stride-4 head (B3 + c2 skip) train on the same targets;
+    the smooth-L1 delta loss is zero for exact deltas and counts in the total only through its weight."""
+    coarse = GeoGLIP(
+        dataclasses.replace(small_config(), junctions=dataclasses.replace(small_config().junctions, stride=8))
+    )
+    x = torch.randn(1, 3, SIZE, SIZE)
+    t = model.targets_from_annotations(
+        {"shapes": [{"cls": "point", "box": [10, 10, 15, 15]}],
+         "junctions": [{"xy": [17.0, 30.0], "angles": [0.0, 90.0]}, {"xy": [22.0, 30.0], "angles": [45.0]}]},
+        1.0, (0, 0), SIZE,
+    )  # fmt: skip
+    for m, grid in ((coarse, SIZE // 8), (model, SIZE // 4)):
+        out = m.head_outputs(m(x))
+        assert out["junction_heatmap"].shape[-1] == grid
+        losses = m.losses(out, [t])
+        assert torch.isfinite(losses["loss"]) and losses["shape_l1"] > 0
+    # two junctions 5 px apart share a stride-8 cell (one dropped) but not a stride-4 one
+    from svemath.vision.targets import encode_junctions
+
+    assert encode_junctions(t.junction_xy, t.junction_angles, SIZE // 8, 8, 24, 1.0)["dropped_junctions"] == 1
+    assert encode_junctions(t.junction_xy, t.junction_angles, SIZE // 4, 4, 24, 1.0)["dropped_junctions"] == 0
 
 
 def test_real_config_on_meta_device():

@@ -23,7 +23,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--warmup", type=int, default=1)
-    p.add_argument("--precision", choices=["bf16", "fp32"], default="bf16")
+    p.add_argument(
+        "--precision",
+        choices=["auto", "bf16", "fp32"],
+        default="auto",
+        help="auto: bf16 where the CPU has it",
+    )
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
 
 
@@ -76,7 +81,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from svemath.data.generate import generate_dataset
     from svemath.mllm import build_model
     from svemath.train.config import MixEntry, StageConfig
+    from svemath.train.engine import cpu_has_fast_bf16
 
+    if args.precision == "auto":
+        args.precision = "bf16" if cpu_has_fast_bf16() else "fp32"
     if args.threads:
         torch.set_num_threads(args.threads)
     tmp = Path(tempfile.mkdtemp(prefix="svemath-bench-train-"))

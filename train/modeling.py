@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from svemath.configs import merge
 from svemath.errors import ConfigError
 from svemath.train.config import RecipeConfig
 
@@ -40,11 +41,34 @@ def build_recipe_model(recipe: RecipeConfig, out_dir: Path, paths: dict[str, Pat
         if unknown:
             raise ConfigError(f"tokenizer_corpus names unknown datasets {unknown}; known: {sorted(paths)}")
         kwargs["corpus"] = list(corpus_texts([paths[n] for n in corpus_names]))
+    for module in ("clip", "geoglip"):  # a tower loaded from a saved model keeps that model's architecture
+        if module in weights_from and kwargs.get(module, {}) is not None:
+            saved = saved_tower_config(Path(weights_from[module]), module)
+            if saved is not None:
+                kwargs[module] = merge(saved, kwargs.get(module) or {})
     torch.manual_seed(recipe.seed)
     model, processor = build_model(recipe.preset, **kwargs)
     for module, source in weights_from.items():
         load_submodule_weights(model, module, Path(source))
     return model, processor
+
+
+def saved_tower_config(source: Path, module: str) -> dict[str, Any] | None:
+    """The complete ``clip`` / ``geoglip`` config of a saved model directory (fields it predates take their
+    dataclass defaults, as when the model itself is loaded), or None when ``source`` has no config.json."""
+    import json
+
+    from svemath.configs import from_dict, to_dict
+    from svemath.vision.config import CLIPTowerConfig, GeoGLIPConfig
+
+    path = source / "config.json" if source.is_dir() else None
+    if path is None or not path.is_file():
+        return None
+    saved = json.loads(path.read_text()).get(module)
+    if not isinstance(saved, dict):
+        return None
+    cls = CLIPTowerConfig if module == "clip" else GeoGLIPConfig
+    return to_dict(from_dict(cls, saved, where=f"{path} {module}"))
 
 
 def load_submodule_weights(model: torch.nn.Module, module: str, source: Path) -> None:

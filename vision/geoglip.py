@@ -102,8 +102,10 @@ class GeoGLIP(FreezableModule):
             self.class_table = nn.Parameter(torch.randn(num_classes, det.text_dim) * 0.5)
         else:
             self.register_buffer("class_table", torch.zeros(num_classes, det.text_dim))
+        if cfg.junctions.stride == 4 and not cfg.fine_features:
+            raise ConfigError("junctions.stride=4 needs fine_features=True (the stride-4 backbone map)")
         self.junction_head = JunctionHead(
-            c, cfg.junctions.num_bins, cfg.norm, cfg.gn_groups, cfg.junctions.convs
+            c, cfg.junctions.num_bins, cfg.norm, cfg.gn_groups, cfg.junctions.convs, cfg.junctions.stride
         )
         self.boundary_head = BoundaryHead(c, cfg.boundary.stride, cfg.norm, cfg.gn_groups, cfg.fine_features)
         rd = cfg.reader
@@ -211,7 +213,7 @@ class GeoGLIP(FreezableModule):
             "text_cls": t_cls,
             "text_deltas": t_box,
             "text_ctr": t_ctr,
-            **self.junction_head(features.b3),
+            **self.junction_head(features.b3, features.c2),
             "boundary": self.boundary_head(features.b3, features.c2),
             "points": points,
             "point_strides": point_strides,
@@ -310,13 +312,13 @@ class GeoGLIP(FreezableModule):
             )
             for k, v in parts.items():
                 out[f"{kind}_{k}"] = v
-        grid = feats.b3.shape[-1]
+        grid = outputs["junction_heatmap"].shape[-1]
         enc = [
             encode_junctions(
                 t.junction_xy.cpu(),
                 t.junction_angles,
                 grid,
-                STRIDES["b3"],
+                cfg.junctions.stride,
                 cfg.junctions.num_bins,
                 cfg.junctions.sigma,
             )
@@ -345,9 +347,11 @@ class GeoGLIP(FreezableModule):
         weights = {
             "shape_cls": w.shape_cls,
             "shape_box": w.shape_box,
+            "shape_l1": w.shape_l1,
             "shape_ctr": w.shape_ctr,
             "text_cls": w.text_cls,
             "text_box": w.text_box,
+            "text_l1": w.text_l1,
             "text_ctr": w.text_ctr,
             "junction_heatmap": w.junction_heatmap,
             "junction_offset": w.junction_offset,

@@ -91,12 +91,19 @@ class BoxHead(nn.Module):
 
 
 class JunctionHead(nn.Module):
-    """``b3 [B, C, g, g]`` -> heatmap ``[B, g, g]``, offset ``[B, 2, g, g]``, bins and residual ``[B, K, g, g]``
-    (all logits)."""
+    """``b3 [B, C, g, g]`` (stride 8; with ``stride=4`` also ``c2 [B, C, 2g, 2g]``) -> heatmap ``[B, G, G]``,
+    offset ``[B, 2, G, G]``, bins and residual ``[B, K, G, G]`` (all logits; ``G = S / stride``)."""
 
-    def __init__(self, channels: int, num_bins: int, norm: str, groups: int, convs: int = 1) -> None:
+    def __init__(
+        self, channels: int, num_bins: int, norm: str, groups: int, convs: int = 1, stride: int = 8
+    ) -> None:
         super().__init__()
+        if stride not in (4, 8):
+            raise ConfigError(f"junction stride must be 4 or 8, got {stride}")
         self.num_bins = num_bins
+        self.stride = stride
+        # stride 4: B3 upsampled x2 plus a 1x1 projection of the stride-4 map (a U-Net style skip)
+        self.skip = conv_norm_act(channels, channels, 1, norm, groups) if stride == 4 else None
         self.body = nn.Sequential(*(conv_norm_act(channels, channels, 3, norm, groups) for _ in range(convs)))
         self.out = nn.Conv2d(channels, 3 + 2 * num_bins, 1)
         nn.init.normal_(self.out.weight, std=0.01)
@@ -105,8 +112,13 @@ class JunctionHead(nn.Module):
             self.out.bias[0] = -2.19  # CenterNet's heatmap prior
             self.out.bias[3 : 3 + num_bins] = _prior_bias(0.1)
 
-    def forward(self, b3: torch.Tensor) -> dict[str, torch.Tensor]:
-        y = self.out(self.body(b3))
+    def forward(self, b3: torch.Tensor, c2: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        x = b3
+        if self.skip is not None:
+            if c2 is None:
+                raise ConfigError("a stride-4 junction head needs the stride-4 map (fine_features=True)")
+            x = F.interpolate(b3, size=c2.shape[-2:], mode="bilinear", align_corners=False) + self.skip(c2)
+        y = self.out(self.body(x))
         k = self.num_bins
         return {
             "junction_heatmap": y[:, 0],

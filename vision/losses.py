@@ -1,7 +1,8 @@
 """GeoGLIP losses (torchvision.ops focal and GIoU losses where they apply).
 
-* boxes: sigmoid focal loss on class logits (summed, / #positives), GIoU loss on decoded boxes and BCE on
-  centerness over positives;
+* boxes: sigmoid focal loss on class logits (summed, / #positives), GIoU loss on decoded boxes, smooth-L1
+  on the encoded deltas (centre offset and log size in strides: GIoU alone leaves boxes of a few pixels,
+  points and small labels, loose) and BCE on centerness over positives;
 * junctions: CenterNet's penalty-reduced focal loss on the Gaussian heatmap, L1 on the sub-cell offset,
   BCE on direction bins and L1 on the in-bin residual of the positive bins, at junction cells;
 * boundaries: per-pixel BCE + Dice;
@@ -16,7 +17,7 @@ import torch.nn.functional as F
 from torchvision.ops import generalized_box_iou_loss, sigmoid_focal_loss
 
 from svemath.vision.charset import IGNORE
-from svemath.vision.targets import decode_boxes
+from svemath.vision.targets import decode_boxes, encode_boxes
 
 
 def box_losses(
@@ -43,11 +44,13 @@ def box_losses(
         b_idx, p_idx = pos.nonzero(as_tuple=True)
         pred = decode_boxes(deltas[b_idx, p_idx].float(), points[p_idx], strides[p_idx])
         giou = generalized_box_iou_loss(pred, boxes[b_idx, p_idx], reduction="mean")
+        target = encode_boxes(boxes[b_idx, p_idx], points[p_idx], strides[p_idx])
+        l1 = F.smooth_l1_loss(deltas[b_idx, p_idx].float(), target, beta=0.1)
         centerness = F.binary_cross_entropy_with_logits(ctr_logits[b_idx, p_idx].float(), ctr[b_idx, p_idx])
     else:
-        giou = deltas.sum() * 0.0
+        giou = l1 = deltas.sum() * 0.0
         centerness = ctr_logits.sum() * 0.0
-    return {"cls": cls, "box": giou, "ctr": centerness}
+    return {"cls": cls, "box": giou, "l1": l1, "ctr": centerness}
 
 
 def heatmap_focal_loss(
