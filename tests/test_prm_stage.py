@@ -61,8 +61,9 @@ def run_stage(tmp_path: Path, steps: int, options: dict, lr: float = 1e-2, heldo
 
 
 def test_mode_b_loss_decreases_on_a_tiny_overfit_set(tmp_path):
-    result, losses = run_stage(tmp_path, 18, {"mode": "B"})
-    assert len(losses) == 18
+    # 30 steps: at 18 the fall below half depended on the random init (3 of 4 seeds); at 30 all 4 fell to ~0
+    result, losses = run_stage(tmp_path, 30, {"mode": "B"})
+    assert len(losses) == 30
     assert sum(losses[-3:]) / 3 < 0.5 * sum(losses[:3]) / 3, losses
     assert result.metrics["step_f1"] > 0.5 and 0 <= result.metrics["auroc"] <= 1
     assert (tmp_path / "run" / "model" / "config.json").is_file()

@@ -9,7 +9,7 @@ import random
 
 from svemath.data.drawlist import polar
 from svemath.data.families.base import QuestionParts, calc, register_family
-from svemath.data.families.misc_util import COLORS, NAMES, build, choices_for, num, pick, words
+from svemath.data.families.misc_util import COLORS, NAMES, build, choices_for, extreme_step, num, pick, words
 from svemath.data.pictograms import Icon, pictogram, scatter_positions
 from svemath.data.scene import Scene, Text
 
@@ -144,7 +144,7 @@ def count_by_color(rng: random.Random, variant_rng: random.Random | None = None)
         alternatives = [x for x in names if x != c] + [
             x for x in ("red", "blue", "green", "gray") if x not in names
         ]
-        steps.append(f"{c.capitalize()} has the most ({counts[c]}).")
+        steps.append(extreme_step("count", names, [counts[x] for x in names]))
         if mc:
             choices, answer = choices_for(vr, c, alternatives[:3])
             atype = "multiple_choice"

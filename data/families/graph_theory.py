@@ -12,7 +12,7 @@ import itertools
 import random
 
 from svemath.data.families.base import QuestionParts, calc, register_family
-from svemath.data.families.misc_util import build, choices_for, near_ints, pick, words
+from svemath.data.families.misc_util import build, choices_for, extreme_step, near_ints, pick, words
 from svemath.data.graphs import Graph, circle_layout
 from svemath.data.scene import Scene
 
@@ -160,7 +160,7 @@ def graph_max_degree(rng: random.Random, variant_rng: random.Random | None = Non
     v = max(names, key=lambda x: deg[x])
     steps = [
         "The degrees are " + ", ".join(f"{x}: {deg[x]}" for x in names) + ".",
-        f"The largest degree is {deg[v]}, at node {v}.",
+        extreme_step("degree", names, [deg[x] for x in names]),
     ]
     choices, alternatives = None, [x for x in sorted(names, key=lambda x: -deg[x]) if x != v]
     if ask == "node":

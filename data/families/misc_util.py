@@ -18,7 +18,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from svemath.data.families.base import Problem, QuestionParts, fmt_number, make_choices
+from svemath.data.families.base import Problem, QuestionParts, calc, fmt_number, make_choices
 
 CONDITION = "condition"  # label role of essential conditions drawn in the diagram (hidden on demand)
 
@@ -49,6 +49,17 @@ def num(value: float, decimals: int = 2) -> str:
 def py_list(values: Sequence[float], decimals: int = 2) -> str:
     """A list answer in Python's repr, e.g. ``[-2, 3]`` (MathVista's list convention)."""
     return "[" + ", ".join(num(v, decimals) for v in values) + "]"
+
+
+def extreme_step(
+    what: str, names: Sequence[str], values: Sequence[float], big: bool = True, unit: str = ""
+) -> str:
+    """The largest (or smallest) of named values through the calculator, then its name:
+    ``The largest value is <<max(12,35,20)=35>>, which is B.`` The comparison is the calculator's, and the
+    name is a look-up of the value in the listing restated before (``B = 35``)."""
+    ann, value = calc(f"{'max' if big else 'min'}({','.join(num(v) for v in values)})")
+    name = names[[float(v) for v in values].index(value)]
+    return f"The {'largest' if big else 'smallest'} {what} is {ann}{unit}, which is {name}."
 
 
 def listing(pairs: Sequence[tuple[str, Any]], sep: str = " = ") -> str:

@@ -11,7 +11,16 @@ import random
 
 from svemath.data.charts import BarChart, PieChart
 from svemath.data.families.base import QuestionParts, calc, register_family
-from svemath.data.families.misc_util import NAMES, build, choices_for, listing, near_ints, num, pick
+from svemath.data.families.misc_util import (
+    NAMES,
+    build,
+    choices_for,
+    extreme_step,
+    listing,
+    near_ints,
+    num,
+    pick,
+)
 from svemath.data.scene import Scene
 
 SUBJECT = "statistics"
@@ -117,7 +126,7 @@ def bar_value(rng: random.Random, variant_rng: random.Random | None = None):
         big = ask.startswith("max")
         i = vals.index(max(vals) if big else min(vals))
         word = "largest" if big else "smallest"
-        steps.append(f"The {'tallest' if big else 'shortest'} bar is {cats[i]} with {vals[i]}.")
+        steps.append(extreme_step("value", cats, vals, big))
         if ask.endswith("value"):
             q = pick(rng, f"What is the {word} value in the chart?", f"What is the {word} number of {what}?")
             answer, atype = str(vals[i]), "integer"
@@ -313,7 +322,7 @@ def pie_share(rng: random.Random, variant_rng: random.Random | None = None):
         q = "Which category has the largest share?"
         answer, atype, level = names[i], "text", "read"
         alternatives = [a for a in names if a != names[i]]
-        steps.append(f"The largest wedge is {names[i]} with {pcts[i]}%.")
+        steps.append(extreme_step("share", names, pcts, unit="%"))
     elif ask == "combined":
         i, j = vr.sample(range(n), 2)
         q = f"What percentage of the pie do {names[i]} and {names[j]} make up together?"

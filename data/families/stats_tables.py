@@ -8,7 +8,16 @@ import random
 
 from svemath.data.charts import LineChart, ScatterChart, Table
 from svemath.data.families.base import QuestionParts, calc, register_family
-from svemath.data.families.misc_util import NAMES, build, choices_for, listing, near_ints, num, pick
+from svemath.data.families.misc_util import (
+    NAMES,
+    build,
+    choices_for,
+    extreme_step,
+    listing,
+    near_ints,
+    num,
+    pick,
+)
 from svemath.data.scene import Scene
 
 SUBJECT = "statistics"
@@ -144,7 +153,7 @@ def table_compute(rng: random.Random, variant_rng: random.Random | None = None):
         q = f"Which {d['noun']} has the largest value in the column {cols[j]}?"
         steps = [
             f"The column {cols[j]} shows {listing(list(zip(rows, col, strict=True)))}.",
-            f"The largest is {rows[i]} with {col[i]}.",
+            extreme_step("value", rows, col),
         ]
         answer, atype = rows[i], "text"
         alternatives = [r for r in rows if r != rows[i]]
@@ -246,7 +255,7 @@ def line_chart_change(rng: random.Random, variant_rng: random.Random | None = No
         q = f"In which {'year' if n == 4 else 'month'} was the {what} the highest?"
         answer, atype, level = years[i], "text", "read"
         alternatives = [y for y in years if y != years[i]]
-        steps.append(f"The highest point is in {years[i]} ({vals[i]}).")
+        steps.append(extreme_step("value", years, vals))
     steps.append(f"The answer is {answer}.")
     return build(
         family="line_chart_change",
