@@ -30,7 +30,8 @@ def test_batched_greedy_equals_one_by_one(sve):
     batched = generate(model, processor, IMAGES, PROMPTS, max_new_tokens=8, batch_size=4)  # 2 batches
     single = [generate(model, processor, [im], [p], max_new_tokens=8)[0] for im, p in zip(IMAGES, PROMPTS)]
     assert batched == single
-    assert all(batched) and len(set(batched)) >= 3  # non-trivial, input-dependent outputs
+    # non-trivial, input-dependent outputs (a random model may stop at once on one prompt)
+    assert sum(map(bool, batched)) >= 3 and len(set(batched)) >= 3
 
 
 def test_generation_returns_new_text_only_and_respects_the_cap(sve):
@@ -55,7 +56,10 @@ def test_generation_returns_new_text_only_and_respects_the_cap(sve):
     assert torch.equal(out_ids, out_cached)
     texts = generate(model, processor, IMAGES[:2], PROMPTS[:2], max_new_tokens=3)
     first3 = processor.batch_decode(out_ids[:, prompt_len : prompt_len + 3], skip_special_tokens=True)
-    assert texts == [t.strip() for t in first3]
+    # generate() stops at EOS, the forced run above (min_new_tokens) goes on past it: a prefix, equal
+    # wherever no EOS came first
+    assert all(f.strip().startswith(t) for t, f in zip(texts, first3))
+    assert any(t and t == f.strip() for t, f in zip(texts, first3))
 
 
 def test_seeded_sampling_is_reproducible(sve):
