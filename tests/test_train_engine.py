@@ -117,9 +117,11 @@ def test_resume_is_bit_identical(tmp_path, group):
     with pytest.raises(KeyboardInterrupt):  # dies during micro-batch 11 = step 6 (after the step-4 save)
         _run(tmp_path / "b", _recipe(options={"interrupt_at": 11}, group_by_length=group))
     ckpt = json.loads((tmp_path / "b" / "checkpoint" / "trainer.json").read_text())
-    assert ckpt["step"] == 4
+    assert ckpt["step"] == 4 and ckpt["wall_s"] > 0
     resumed, res2 = _run(tmp_path / "b", _recipe(group_by_length=group), resume=True, model=ToyModel())
     assert res2.steps == 8
+    # the stage's wall time counts the interrupted invocation's part (carried by its checkpoint)
+    assert res2.resumed_wall_s == ckpt["wall_s"] and res2.wall_s >= ckpt["wall_s"]
     for (name, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
         assert torch.equal(a, b), name
     # the final model and the checkpoint are safetensors and load back

@@ -44,9 +44,10 @@ class StageResult:
     stopped: str  # completed | gate | wall
     gates_passed: bool | None
     metrics: dict[str, float] = field(default_factory=dict)
-    wall_s: float = 0.0
-    samples_per_s: float = 0.0
+    wall_s: float = 0.0  # summed over invocations when resumed (the checkpoint carries the earlier part)
+    samples_per_s: float = 0.0  # of this invocation
     extra: dict[str, Any] = field(default_factory=dict)
+    resumed_wall_s: float = 0.0  # the part of wall_s spent by earlier (interrupted) invocations
 
 
 def resolve_module(
@@ -289,11 +290,12 @@ class StageRunner:
             )
             write_json(self.out_dir / "trainable.json", counts)
 
-        step, history = 0, []
+        step, history, prior_wall = 0, [], 0.0
         ckpt = self.out_dir / CHECKPOINT
         if resume and ckpt.exists() and self.recipe.distributed != "deepspeed":
             state = load_train_state(ckpt, model=model, optimizer=optimizer, scheduler=scheduler)
             step, history = state["step"], state.get("history", [])
+            prior_wall = float(state.get("wall_s") or 0.0)
         # the module DDP/DeepSpeed wrap: the model itself, or an objective's task module (e.g. GeoGLIP
         # and its losses) whose forward computes the loss, so gradient sync sees a real forward call
         task, optimizer = acc.prepare(objective.task_module(model), optimizer)
@@ -301,6 +303,7 @@ class StageRunner:
             acc.load_state(str(ckpt / "deepspeed"))
             state = json.loads((ckpt / "trainer.json").read_text())
             step, history = state["step"], state.get("history", [])
+            prior_wall = float(state.get("wall_s") or 0.0)
             for _ in range(step):
                 scheduler.step()
 
@@ -347,7 +350,7 @@ class StageRunner:
             step += 1
             bar.update(1)
             if step % stage.log_every == 0 or step == steps_total:
-                record = {"step": step, **logs_acc, "elapsed_s": round(time.time() - t0, 2)}
+                record = {"step": step, **logs_acc, "elapsed_s": round(prior_wall + time.time() - t0, 2)}
                 record.update({f"lr/{g['name']}": g["lr"] for g in optimizer.param_groups})
                 self._log(metrics_path, record)
                 bar.set_postfix(loss=f"{logs_acc['loss']:.4f}")
@@ -365,7 +368,9 @@ class StageRunner:
             if out_of_time and step < steps_total:
                 stopped = "wall"
             if step % stage.save_every == 0 or stopped != "completed" or step == steps_total:
-                self._save(ckpt, model, task, optimizer, scheduler, step, history)
+                self._save(
+                    ckpt, model, task, optimizer, scheduler, step, history, prior_wall + time.time() - t0
+                )
             if stopped != "completed":
                 break
         bar.close()
@@ -382,9 +387,10 @@ class StageRunner:
             stopped,
             gates_ok,
             last_eval,
-            round(wall, 2),
+            round(prior_wall + wall, 2),
             round(samples * acc.num_processes / max(wall, 1e-9), 3),
             extra,
+            round(prior_wall, 2),
         )
         self._save_final(model, task, processor)
         if acc.is_main_process:
@@ -402,9 +408,11 @@ class StageRunner:
         if self.accelerator.trackers:
             self.accelerator.log({k: v for k, v in record.items() if k != "step"}, step=record["step"])
 
-    def _save(self, ckpt: Path, model, task, optimizer, scheduler, step: int, history: list) -> None:
+    def _save(
+        self, ckpt: Path, model, task, optimizer, scheduler, step: int, history: list, wall_s: float
+    ) -> None:
         acc = self.accelerator
-        trainer = {"step": step, "stage": self.stage.name, "history": history}
+        trainer = {"step": step, "stage": self.stage.name, "history": history, "wall_s": round(wall_s, 2)}
         if self.recipe.distributed == "deepspeed":
             # DeepSpeed shards optimizer state across ranks: use its own (collective) checkpoint format.
             tmp = ckpt.parent / f"{ckpt.name}.tmp"

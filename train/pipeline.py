@@ -146,8 +146,9 @@ def run_recipe(
     summary: dict[str, Any] = read_json(summary_path) if (resume and summary_path.exists()) else {}
     summary.setdefault("recipe", recipe.name)
     summary.setdefault("stages", {})
-    # wall of the whole pipeline, summed over resumed invocations (a run killed before it finishes a
-    # stage leaves that time uncounted); "runs" counts the invocations that completed a stage
+    # wall of the whole pipeline, summed over resumed invocations (a stage's time before its last
+    # checkpoint is carried by that checkpoint; time after it is lost with the kill); "runs" counts the
+    # invocations that completed a stage
     prior_wall = float(summary.get("wall_s") or 0.0)
     summary["runs"] = int(summary.get("runs") or 0) + 1
     model = processor = None
@@ -171,6 +172,7 @@ def run_recipe(
         model = runner.accelerator.unwrap_model(model)
         loaded_from = stage_dir / FINAL
         summary["stages"][stage.name] = asdict(result)
+        prior_wall += result.resumed_wall_s  # an interrupted invocation's stage time, from its checkpoint
         summary["wall_s"] = round(prior_wall + time.time() - t0, 1)
         if state.is_main_process:
             write_json(summary_path, summary)
