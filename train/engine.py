@@ -50,6 +50,11 @@ class StageResult:
     resumed_wall_s: float = 0.0  # the part of wall_s spent by earlier (interrupted) invocations
 
 
+def _progress(state: dict[str, Any]) -> tuple[int, list, float]:
+    """A checkpoint's ``trainer.json`` -> (step, eval history, seconds the stage had run)."""
+    return state["step"], state.get("history", []), float(state.get("wall_s") or 0.0)
+
+
 def resolve_module(
     model: torch.nn.Module, name: str, *, allow_absent: bool = False
 ) -> torch.nn.Module | None:
@@ -294,16 +299,13 @@ class StageRunner:
         ckpt = self.out_dir / CHECKPOINT
         if resume and ckpt.exists() and self.recipe.distributed != "deepspeed":
             state = load_train_state(ckpt, model=model, optimizer=optimizer, scheduler=scheduler)
-            step, history = state["step"], state.get("history", [])
-            prior_wall = float(state.get("wall_s") or 0.0)
+            step, history, prior_wall = _progress(state)
         # the module DDP/DeepSpeed wrap: the model itself, or an objective's task module (e.g. GeoGLIP
         # and its losses) whose forward computes the loss, so gradient sync sees a real forward call
         task, optimizer = acc.prepare(objective.task_module(model), optimizer)
         if resume and ckpt.exists() and self.recipe.distributed == "deepspeed":
             acc.load_state(str(ckpt / "deepspeed"))
-            state = json.loads((ckpt / "trainer.json").read_text())
-            step, history = state["step"], state.get("history", [])
-            prior_wall = float(state.get("wall_s") or 0.0)
+            step, history, prior_wall = _progress(json.loads((ckpt / "trainer.json").read_text()))
             for _ in range(step):
                 scheduler.step()
 
@@ -312,6 +314,10 @@ class StageRunner:
             metrics_path.unlink()
         t0, samples, stopped, gates_ok, last_eval = time.time(), 0, "completed", None, {}
         wall_cap = stage.wall_minutes * 60 if stage.wall_minutes else None
+
+        def stage_wall() -> float:  # this stage's seconds, earlier (interrupted) invocations included
+            return prior_wall + time.time() - t0
+
         bar = tqdm(
             total=steps_total, initial=step, desc=f"stage {stage.name}", disable=not acc.is_local_main_process
         )
@@ -350,7 +356,7 @@ class StageRunner:
             step += 1
             bar.update(1)
             if step % stage.log_every == 0 or step == steps_total:
-                record = {"step": step, **logs_acc, "elapsed_s": round(prior_wall + time.time() - t0, 2)}
+                record = {"step": step, **logs_acc, "elapsed_s": round(stage_wall(), 2)}
                 record.update({f"lr/{g['name']}": g["lr"] for g in optimizer.param_groups})
                 self._log(metrics_path, record)
                 bar.set_postfix(loss=f"{logs_acc['loss']:.4f}")
@@ -368,9 +374,7 @@ class StageRunner:
             if out_of_time and step < steps_total:
                 stopped = "wall"
             if step % stage.save_every == 0 or stopped != "completed" or step == steps_total:
-                self._save(
-                    ckpt, model, task, optimizer, scheduler, step, history, prior_wall + time.time() - t0
-                )
+                self._save(ckpt, model, task, optimizer, scheduler, step, history, stage_wall())
             if stopped != "completed":
                 break
         bar.close()
