@@ -113,6 +113,7 @@ def _run(tmp, recipe, resume=False, model=None):
 def test_resume_is_bit_identical(tmp_path, group):
     straight, res = _run(tmp_path / "a", _recipe(group_by_length=group))
     assert res.steps == 8 and res.stopped == "completed"
+    assert res.precision == "fp32" and "CPU" in res.hardware and "native bf16" in res.hardware
     SEEN.clear()
     with pytest.raises(KeyboardInterrupt):  # dies during micro-batch 11 = step 6 (after the step-4 save)
         _run(tmp_path / "b", _recipe(options={"interrupt_at": 11}, group_by_length=group))

@@ -13,6 +13,7 @@ import contextlib
 import json
 import math
 import os
+import platform
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -48,6 +49,8 @@ class StageResult:
     samples_per_s: float = 0.0  # of this invocation
     extra: dict[str, Any] = field(default_factory=dict)
     resumed_wall_s: float = 0.0  # the part of wall_s spent by earlier (interrupted) invocations
+    precision: str = ""  # bf16 | fp32, as resolved on the machine that ran it
+    hardware: str = ""  # :func:`hardware_description` of that machine (wall times mean little without it)
 
 
 def _progress(state: dict[str, Any]) -> tuple[int, list, float]:
@@ -184,6 +187,16 @@ def cpu_has_fast_bf16() -> bool:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):
         return False
+
+
+def hardware_description(processes: int = 1) -> str:
+    """What a stage ran on, for results and model cards: ``"2 x NVIDIA H100 (cuda)"`` or
+    ``"x86_64 CPU, 2 cores, native bf16: no"``."""
+    if torch.cuda.is_available():
+        return f"{processes} x {torch.cuda.get_device_name(0)} (cuda)"
+    ranks = f", {processes} processes" if processes > 1 else ""
+    bf16 = "yes" if cpu_has_fast_bf16() else "no"
+    return f"{platform.machine()} CPU, {os.cpu_count()} cores{ranks}, native bf16: {bf16}"
 
 
 def total_steps(stage: StageConfig, n_examples: int, world: int) -> int:
@@ -395,6 +408,8 @@ class StageRunner:
             round(samples * acc.num_processes / max(wall, 1e-9), 3),
             extra,
             round(prior_wall, 2),
+            self.precision,
+            hardware_description(acc.num_processes),
         )
         self._save_final(model, task, processor)
         if acc.is_main_process:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import shutil
 import subprocess
 import time
@@ -121,6 +123,15 @@ def evaluate_release(dest: Path, work: Path, *, workers: int, max_new: int, scal
     return {"suites": results, "check": check, "prompt_style": "plain"}
 
 
+def _hardware(summary: dict[str, Any]) -> str:
+    """The machine and precision the stages trained on, from their results (runs before results recorded
+    them: this machine, precision unknown)."""
+    seen = {(r.get("hardware"), r.get("precision")) for r in summary["stages"].values() if r.get("hardware")}
+    if not seen:
+        return f"{platform.machine()} CPU x{os.cpu_count()} (precision not recorded)"
+    return "; ".join(f"{hw}, {prec or 'precision not recorded'}" for hw, prec in sorted(seen))
+
+
 def _training_time(training: dict[str, Any]) -> str:
     """The card's training-time phrase: the stages' wall time, and the whole pipeline's when recorded."""
     stages = training.get("stages_wall_s") or 0.0
@@ -204,9 +215,6 @@ def write_card(dest: Path, card: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
-    import platform
-
     import yaml
 
     from svemath import __version__
@@ -236,7 +244,7 @@ def run(args: argparse.Namespace) -> int:
                                   scale=args.eval_scale)  # fmt: skip
     stages_wall = round(sum(s.get("wall_s", 0) for s in summary["stages"].values()), 1)
     training = {"wall_s": summary.get("wall_s"), "stages_wall_s": stages_wall, "runs": summary.get("runs"),
-                "hardware": f"{platform.machine()} CPU x{os.cpu_count()}",
+                "hardware": _hardware(summary),
                 "stages": {k: {kk: v.get(kk) for kk in ("steps", "total_steps", "wall_s", "stopped",
                                                           "gates_passed", "metrics")}
                            for k, v in summary["stages"].items()}}  # fmt: skip
