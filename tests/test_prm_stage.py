@@ -73,8 +73,22 @@ def test_mode_a_and_soft_targets_run(tmp_path):
     tiny = tiny_test_model(seed=0)
     _, losses = run_stage(tmp_path / "a", 1, {"mode": "A"}, heldout=False, model=tiny)
     assert len(losses) == 1 and 0 < losses[0] < 20
-    soft = {"mode": "B", "targets": "soft", "class_balance": True}
+    soft = {"mode": "B", "targets": "soft", "class_balance": True, "drop_unsolved": True}
     _, losses = run_stage(tmp_path / "soft", 1, soft, heldout=False, model=tiny)
     assert len(losses) == 1 and 0 < losses[0] < 5
     with pytest.raises(ConfigError):
         run_stage(tmp_path / "bad", 1, {"mode": "C"}, model=tiny)
+
+
+def test_drop_unsolved_leaves_out_questions_no_rollout_solved(tmp_path):
+    from svemath.train.obj_prm import StepLabelled, drop_unsolved, load_step_labelled
+
+    items = load_step_labelled(write_labels(tmp_path / "labels"))
+    assert [it.question_id for it in items] == ["q0", "q1", "q2", "q3"]
+    second = StepLabelled("q1#s1", "Question 1?", ["Done.\nAnswer: 4"], [1], mc=[0.25], question_id="q1")
+    exact = StepLabelled("e0", "Question e?", ["Wrong.\nAnswer: 2"], [0])  # exact labels: always kept
+    kept = drop_unsolved([*items, second, exact])
+    # q1 stays: its second sample reached the answer; an unsolved question goes with all its samples
+    assert [it.id for it in kept] == ["q0#s0", "q1#s0", "q2#s0", "q3#s0", "q1#s1", "e0"]
+    kept = drop_unsolved([*items, exact])
+    assert [it.id for it in kept] == ["q0#s0", "q2#s0", "q3#s0", "e0"]

@@ -16,7 +16,8 @@ Modes (``stage.options.mode``):
   ``<|im_end|>``). Inference still scores with '+' placeholders (see pitfall (a) in prm.md).
 
 Options: ``mode`` (B), ``targets`` (``hard`` = labels, ``soft`` = the MC scores, mode B only),
-``class_balance`` (false: weight the two classes equally, from the training labels), ``max_length``,
+``class_balance`` (false: weight the two classes equally, from the training labels), ``drop_unsolved``
+(false: leave out MC-labelled questions no rollout solved, see :func:`drop_unsolved`), ``max_length``,
 ``threshold`` (0.5, for held-out F1), ``eval_batch_size`` (16). ``cache_features: true`` computes the
 frozen towers' features once per image. Held-out (``stage.heldout``: a ``synth-processbench`` folder
 or a labelled folder): VisualProcessBench macro-F1 as ``step_f1``, per-class F1, ``step_accuracy``,
@@ -97,6 +98,8 @@ class ProcessReward(Objective):
         for entry in self.stage.data:
             path = self.ctx.dataset_paths[entry.dataset]
             items = load_step_labelled(path)
+            if self.stage.options.get("drop_unsolved", False):
+                items = drop_unsolved(items, f"stage {self.stage.name!r}, dataset {entry.dataset!r}")
             if not items:
                 raise ConfigError(
                     f"stage {self.stage.name!r}: dataset {entry.dataset!r} ({path}) has no labelled steps"
@@ -209,6 +212,22 @@ class ProcessReward(Objective):
         return out
 
 
+def drop_unsolved(items: list[StepLabelled], where: str = "") -> list[StepLabelled]:
+    """Leave out the MC-labelled solutions of questions on which no rollout of any sample reached the
+    answer (every step of every solution '-'). Such labels say "the policy cannot solve this question",
+    not which step went wrong, and teach the PRM to score questions instead of steps. Solutions without
+    MC scores (exact labels: synth-processbench, prm-errors) are always kept."""
+    solved: dict[str, bool] = {}
+    for it in items:
+        if it.mc is not None and it.question_id is not None:
+            solved[it.question_id] = solved.get(it.question_id, False) or any(it.labels)
+    kept = [it for it in items if it.mc is None or it.question_id is None or solved[it.question_id]]
+    unsolved = sum(not v for v in solved.values())
+    print(f"{where}: drop_unsolved left out {len(items) - len(kept)} solutions of {unsolved} of "
+          f"{len(solved)} questions (no rollout reached the answer)")  # fmt: skip
+    return kept
+
+
 def evaluate_steps(
     model: Any,
     processor: Any,
@@ -289,6 +308,7 @@ class StepLabelled:
     error_type: str | None = None
     source: str | None = None
     signed: list[int] | None = None  # 1 correct / -1 wrong / 0 neutral, when the data has neutral steps
+    question_id: str | None = None  # MC-labelled solutions: the question they answer (shared by its samples)
 
     def signed_labels(self) -> list[int]:
         """Labels for :func:`svemath.mllm.prm.process_metrics` (neutral steps stay 0 and are excluded)."""
@@ -315,7 +335,7 @@ def load_step_labelled(path: str | Path, *, keep_empty: bool = False) -> list[St
                 raise DataFormatError(f"{where}: image {image} not found")
             out.append(StepLabelled(str(r["id"]), r["question"], steps, [int(x) for x in labels], image,
                                     r.get("mc", {}).get("score"), (r.get("meta") or {}).get("level"),
-                                    r.get("answer_type")))  # fmt: skip
+                                    r.get("answer_type"), question_id=r.get("question_id")))  # fmt: skip
         return out
     if (path / "data.jsonl").is_file():
         from svemath.data.records import load_dataset
