@@ -62,14 +62,14 @@ def test_card_training_time_never_claims_less_than_the_stages():
 
 
 def test_card_hardware_names_the_machine_and_precision_of_the_stages():
-    from svemath.train.release import _hardware
+    from svemath.train.engine import stages_hardware
 
     cpu = "x86_64 CPU, 2 cores, native bf16: no"
     stages = {
         "geoglip": {"hardware": cpu, "precision": "fp32"},
         "instruct": {"hardware": cpu, "precision": "fp32"},
     }
-    assert _hardware({"stages": stages}) == f"{cpu}, fp32"
+    assert stages_hardware(stages) == f"{cpu}, fp32"
     stages["instruct"] = {"hardware": "1 x NVIDIA H200 (cuda)", "precision": "bf16"}
-    assert _hardware({"stages": stages}) == f"1 x NVIDIA H200 (cuda), bf16; {cpu}, fp32"
-    assert "precision not recorded" in _hardware({"stages": {"clip": {"wall_s": 3.0}}})
+    assert stages_hardware(stages) == f"1 x NVIDIA H200 (cuda), bf16; {cpu}, fp32"
+    assert "precision not recorded" in stages_hardware({"clip": {"wall_s": 3.0}})

@@ -199,6 +199,15 @@ def hardware_description(processes: int = 1) -> str:
     return f"{platform.machine()} CPU, {os.cpu_count()} cores{ranks}, native bf16: {bf16}"
 
 
+def stages_hardware(stages: dict[str, dict[str, Any]]) -> str:
+    """The machines and precisions a run's stages (``summary.json``'s "stages") trained on, for model
+    cards and reports; results written before stages recorded them say so."""
+    seen = {(r.get("hardware"), r.get("precision")) for r in stages.values() if r.get("hardware")}
+    if not seen:
+        return f"{platform.machine()} CPU x{os.cpu_count()} (machine and precision not recorded)"
+    return "; ".join(f"{hw}, {prec or 'precision not recorded'}" for hw, prec in sorted(seen))
+
+
 def total_steps(stage: StageConfig, n_examples: int, world: int) -> int:
     if stage.steps is not None:
         return stage.steps

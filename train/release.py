@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
 import subprocess
 import time
@@ -123,15 +121,6 @@ def evaluate_release(dest: Path, work: Path, *, workers: int, max_new: int, scal
     return {"suites": results, "check": check, "prompt_style": "plain"}
 
 
-def _hardware(summary: dict[str, Any]) -> str:
-    """The machine and precision the stages trained on, from their results (runs before results recorded
-    them: this machine, precision unknown)."""
-    seen = {(r.get("hardware"), r.get("precision")) for r in summary["stages"].values() if r.get("hardware")}
-    if not seen:
-        return f"{platform.machine()} CPU x{os.cpu_count()} (precision not recorded)"
-    return "; ".join(f"{hw}, {prec or 'precision not recorded'}" for hw, prec in sorted(seen))
-
-
 def _training_time(training: dict[str, Any]) -> str:
     """The card's training-time phrase: the stages' wall time, and the whole pipeline's when recorded."""
     stages = training.get("stages_wall_s") or 0.0
@@ -220,6 +209,7 @@ def run(args: argparse.Namespace) -> int:
     from svemath import __version__
     from svemath.errors import CheckpointError
     from svemath.fileio import read_json
+    from svemath.train.engine import stages_hardware
 
     t0 = time.time()
     run_dir: Path = args.run
@@ -244,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
                                   scale=args.eval_scale)  # fmt: skip
     stages_wall = round(sum(s.get("wall_s", 0) for s in summary["stages"].values()), 1)
     training = {"wall_s": summary.get("wall_s"), "stages_wall_s": stages_wall, "runs": summary.get("runs"),
-                "hardware": _hardware(summary),
+                "hardware": stages_hardware(summary["stages"]),
                 "stages": {k: {kk: v.get(kk) for kk in ("steps", "total_steps", "wall_s", "stopped",
                                                           "gates_passed", "metrics")}
                            for k, v in summary["stages"].items()}}  # fmt: skip

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from svemath.fileio import atomic_write_text
+from svemath.train.engine import stages_hardware
 
 
 def _pct(x: Any) -> str:
@@ -40,7 +41,7 @@ def write_quickstart_report(
     lines = [f"# svemath quickstart report{' (smoke run: a few steps, numbers are meaningless)' if smoke else ''}",
              "",
              f"Recipe `{recipe.name}` (preset `{recipe.preset}`, seed {recipe.seed}); training {wall['train_s']:.0f} s, "
-             f"total {wall['total_s']:.0f} s. Held-out suites use seeds disjoint from every training and gating set. "
+             f"total {wall['total_s']:.0f} s, on {stages_hardware(summary['stages'])}. Held-out suites use seeds disjoint from every training and gating set. "
              "Accuracy in %, greedy decoding, plain prompt, robust scoring (official scoring in each suite's "
              "`metrics.json`); brackets are 95% bootstrap CIs over groups.", ""]  # fmt: skip
     cols = ["quickstart model", "blind (image blanked)"] + (["shipped model"] if shipped else [])
