@@ -10,7 +10,10 @@ posed like a training item, with a solution that is either the family's correct 
 * ``relation``: a wrong relation or formula: a stated constant (180, 360, 90) in a reasoning step is
   changed, or an operator of a computation is swapped (``+``/``-``, ``*``/``/``) and recomputed;
 * ``misread``: a value restated from the diagram (the reading step) is misread;
-* ``final``: the final step concludes a wrong value / option / name (and the answer line follows it).
+* ``final``: the final step concludes a wrong value / option / name (and the answer line follows it);
+* ``choice`` (multiple choice only): the final step keeps the right option text but names another
+  option's letter (``So the answer is 10, which is choice (D).`` where 10 is (C)): the policy's most
+  frequent multiple-choice error, which checking needs the choice list of the question.
 
 After an error the rest of the solution stays consistent with it where it can (later uses of the
 changed value are substituted and their calculator annotations recomputed, so the final answer usually
@@ -46,7 +49,7 @@ from svemath.data.problem_suites import (
 from svemath.data.schema import Sample, register_suite
 from svemath.mllm.steps import split_steps, splitter_info
 
-ERROR_TYPES = ("arithmetic", "relation", "misread", "final")
+ERROR_TYPES = ("arithmetic", "relation", "misread", "final", "choice")
 CORRECT_SHARE = 0.3
 RELATION_CONSTANTS = {"180": ("360", "90"), "360": ("180",), "90": ("180", "45")}
 _NUM = re.compile(r"(?<![\w.∠])\d+(?:\.\d+)?(?![\w]|\.\d)")
@@ -235,6 +238,19 @@ def inject_final(lines: list[str], answer: str, rng: random.Random, problem: Pro
     return [*lines[:-1], pattern.sub(new, last)], new, i
 
 
+def inject_choice(lines: list[str], answer: str, rng: random.Random, problem: Problem) -> Injected | None:
+    if problem.answer_type != "multiple_choice" or not problem.choices:
+        return None
+    i, last = len(lines) - 1, lines[-1]
+    gold = LETTERS.index(problem.answer)
+    old_opt = choice_step(problem.answer, problem.choices[gold])
+    if old_opt not in last:
+        return None
+    letter = rng.choice([LETTERS[k] for k in range(len(problem.choices)) if k != gold])
+    new_last = last.replace(old_opt, old_opt.replace(f"choice ({problem.answer})", f"choice ({letter})"))
+    return [*lines[:-1], new_last], letter, i
+
+
 def _text_alternatives(answer: str, lines: list[str]) -> list[str]:
     if answer.lower() in _TRIANGLE_KINDS:
         return [k for k in _TRIANGLE_KINDS if k != answer.lower()]
@@ -261,7 +277,7 @@ def _finish(lines: list[str], answer: str, i: int, mapping: dict[str, str]) -> I
 
 
 INJECTORS = {"arithmetic": inject_arithmetic, "relation": inject_relation, "misread": inject_misread,
-             "final": inject_final}  # fmt: skip
+             "final": inject_final, "choice": inject_choice}  # fmt: skip
 
 
 def solution_with_error(problem: Problem, rng: random.Random) -> dict[str, Any]:
@@ -294,14 +310,14 @@ def _same_answer(a: str, b: str) -> bool:
 
 
 @register_suite(
-    "synth-processbench", "eval", "step-error detection: family solutions with injected errors, exact labels", "1"
+    "synth-processbench", "eval", "step-error detection: family solutions with injected errors, exact labels", "2"
 )  # fmt: skip
 def make_processbench(index: int, rng: random.Random) -> Sample:
     return processbench_sample(rng)
 
 
 @register_suite(
-    "prm-errors", "train", "PRM training data: family solutions with injected errors and exact step labels", "1"
+    "prm-errors", "train", "PRM training data: family solutions with injected errors and exact step labels", "2"
 )  # fmt: skip
 def make_prm_errors(index: int, rng: random.Random) -> Sample:
     """The ``synth-processbench`` generator on the train seed stream: exact step labels to mix with (or

@@ -15,7 +15,10 @@ same random subsets of the pool:
 Selection methods average over ``trials`` seeded random subsets per question (all of the pool at
 N = n_max). Accuracies carry 95% percentile-bootstrap CIs over question groups
 (:func:`svemath.eval.metrics.bootstrap_ci`); the headline gaps (PRM - majority, PRM - random at each N)
-are paired differences with their own CIs. Outputs: ``bon_sweep.json``, ``bon_sweep.md``,
+are paired differences with their own CIs. ``ranking`` says why a PRM helps or not, with no sampling noise
+from subsets: per aggregation, the within-question ranking AUROC (the chance that a correct candidate
+scores above a wrong one of the same question, ties half; 0.5 = chance) averaged over the questions whose
+pool holds both, with a bootstrap CI over groups. Outputs: ``bon_sweep.json``, ``bon_sweep.md``,
 ``bon_sweep.png`` (accuracy vs N).
 """
 
@@ -261,6 +264,43 @@ def question_accuracy(row: dict[str, Any], step_scores: list[list[float]], n: in
     return out
 
 
+def ranking_auroc(correct: Sequence[bool], values: Sequence[float]) -> float | None:
+    """P(a correct candidate's value > a wrong one's), ties counted half; None without both kinds."""
+    pos = [v for v, ok in zip(values, correct, strict=True) if ok]
+    neg = [v for v, ok in zip(values, correct, strict=True) if not ok]
+    if not pos or not neg:
+        return None
+    wins = sum((a > b) + 0.5 * (a == b) for a in pos for b in neg)
+    return wins / (len(pos) * len(neg))
+
+
+def within_question_ranking(pool: dict[str, dict[str, Any]], scores: dict[str, dict[str, Any]], qids: list[str],
+                            groups: dict[str, list[int]], cfg: SweepConfig) -> dict[str, Any]:  # fmt: skip
+    """Per aggregation: the mean within-question ranking AUROC over mixed questions (some candidates right,
+    some wrong) with a 95% bootstrap CI over groups."""
+    from svemath.eval.metrics import bootstrap_ci
+    from svemath.mllm.prm import AGGREGATIONS, aggregate
+
+    out: dict[str, Any] = {}
+    for agg in AGGREGATIONS:
+        per_q: dict[int, float] = {}
+        for k, q in enumerate(qids):
+            correct = [c["correct"] for c in pool[q]["candidates"]]
+            value = ranking_auroc(correct, [aggregate(s, agg) for s in scores[q]["step_scores"]])
+            if value is not None:
+                per_q[k] = value
+        keys = [g for g, ks in groups.items() if any(k in per_q for k in ks)]
+        sums = np.array([sum(per_q.get(k, 0.0) for k in groups[g]) for g in keys])
+        counts = np.array([sum(k in per_q for k in groups[g]) for g in keys], dtype=float)
+
+        def stat(idx: np.ndarray, s=sums, c=counts) -> float:
+            return float(s[idx].sum() / c[idx].sum())
+
+        out[f"prm-{agg}"] = {"auroc": stat(np.arange(len(keys))) if keys else None, "n_questions": len(per_q),
+                             "ci": bootstrap_ci(stat, len(keys), n_boot=cfg.n_boot, seed=cfg.seed) if keys else None}  # fmt: skip
+    return out
+
+
 def sweep(
     pool: dict[str, dict[str, Any]], scores: dict[str, dict[str, Any]], cfg: SweepConfig
 ) -> dict[str, Any]:
@@ -305,7 +345,9 @@ def sweep(
 
                 gaps.setdefault(f"{method} - {base}", {})[str(n)] = {
                     "gap": stat(np.arange(len(keys))), "ci": bootstrap_ci(stat, len(keys), n_boot=cfg.n_boot, seed=cfg.seed)}  # fmt: skip
-    return {"n_questions": len(qids), "n_groups": len(keys), "ns": list(cfg.ns), "table": table, "gaps": gaps}
+    ranking = within_question_ranking(pool, scores, qids, groups, cfg)
+    return {"n_questions": len(qids), "n_groups": len(keys), "ns": list(cfg.ns), "table": table, "gaps": gaps,
+            "ranking": ranking}  # fmt: skip
 
 
 def write_sweep_report(result: dict[str, Any], out: Path, title: str) -> None:
@@ -334,6 +376,14 @@ def write_sweep_report(result: dict[str, Any], out: Path, title: str) -> None:
         cells = [f"{100 * row[str(n)]['gap']:+.1f}" + (f" [{100 * row[str(n)]['ci'][0]:+.1f}, {100 * row[str(n)]['ci'][1]:+.1f}]"
                  if row[str(n)]["ci"] else "") for n in ns]  # fmt: skip
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if result.get("ranking"):
+        lines += ["", "Within-question ranking AUROC (a correct candidate scored above a wrong one of the same "
+                  "question; 0.5 = chance), over the questions whose pool holds both:", "",
+                  "| aggregation | AUROC [95% CI] | questions |", "|---|---|---|"]  # fmt: skip
+        for name, r in result["ranking"].items():
+            ci = f" [{r['ci'][0]:.3f}, {r['ci'][1]:.3f}]" if r["ci"] else ""
+            auroc = "n/a" if r["auroc"] is None else f"{r['auroc']:.3f}{ci}"
+            lines.append(f"| {name} | {auroc} | {r['n_questions']} |")
     atomic_write_text(out / "bon_sweep.md", "\n".join(lines) + "\n")
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for method, row in result["table"].items():

@@ -42,6 +42,8 @@ def test_oracle_scorer_reproduces_pass_at_n():
     assert t["oracle"]["8"]["accuracy"] > t["random"]["8"]["accuracy"]
     assert t["random"]["1"]["accuracy"] == pytest.approx(t["random"]["8"]["accuracy"])  # pass@1 for every N
     assert res["gaps"]["prm-mean - random"]["8"]["gap"] > 0.1
+    rank = res["ranking"]["prm-min"]  # the oracle scorer puts every right candidate above every wrong one
+    assert rank["auroc"] == pytest.approx(1.0) and rank["n_questions"] > 10 and rank["ci"][0] > 0.99
 
 
 def test_constant_scorer_reproduces_the_random_pick():
@@ -50,6 +52,7 @@ def test_constant_scorer_reproduces_the_random_pick():
     for n in ("1", "4", "8"):
         got = res["table"]["prm-mean"][n]["accuracy"]
         assert got == pytest.approx(res["table"]["random"][n]["accuracy"], abs=0.03), n
+    assert res["ranking"]["prm-mean"]["auroc"] == pytest.approx(0.5)  # all ties: chance
     # at N=1 every method is the single sampled candidate
     assert res["table"]["majority"]["1"]["accuracy"] == pytest.approx(
         res["table"]["random"]["1"]["accuracy"], abs=0.03
@@ -78,7 +81,15 @@ def test_report_files(tmp_path):
     bon.write_sweep_report(res, tmp_path, "toy")
     md = (tmp_path / "bon_sweep.md").read_text()
     assert "| prm-mean |" in md and "| majority |" in md and "N=8" in md
+    assert "Within-question ranking AUROC" in md
     assert (tmp_path / "bon_sweep.png").stat().st_size > 1000
+
+
+def test_ranking_auroc_counts_pairs_and_ties():
+    assert bon.ranking_auroc([True, False, False], [0.9, 0.1, 0.9]) == pytest.approx(0.75)
+    assert bon.ranking_auroc([True, True], [0.3, 0.2]) is None  # no wrong candidate
+    reversed_scorer = bon.ranking_auroc([True, False], [0.1, 0.9])
+    assert reversed_scorer == 0.0
 
 
 def test_config_and_predictor_errors(tmp_path):
@@ -88,3 +99,12 @@ def test_config_and_predictor_errors(tmp_path):
     with pytest.raises(ConfigError, match="not a model directory"):
         bon.build_predictor(tmp_path, tmp_path, 4, None)
     assert bon.item_seed(0, "a") == bon.item_seed(0, "a") != bon.item_seed(0, "b")
+
+
+def test_quickstart_report_states_the_ranking_beside_the_bon_table():
+    from svemath.train.report import _prm_lines
+
+    pool, scores = make_pool(n_q=10)
+    res = bon.sweep(pool, scores, bon.SweepConfig(n_max=8, ns=(1, 8), trials=4, n_boot=20).validate())
+    text = "\n".join(_prm_lines({"bon": res}))
+    assert "| prm-min |" in text and "Within-question ranking AUROC" in text and "prm-min 1.000" in text

@@ -43,7 +43,7 @@ def test_step_eval_writes_metrics(tmp_path, policy_dir):
     assert main(["prm", "step-eval", "--prm", str(policy_dir), "--data", str(data), "--out", str(out)]) == 0
     metrics = json.loads((out / "step_metrics.json").read_text())
     assert metrics["n_solutions"] == 6 and 0.0 <= metrics["metrics"]["macro_f1"] <= 1.0
-    assert set(metrics["by_error_type"]) <= {"none", "arithmetic", "relation", "misread", "final"}
+    assert set(metrics["by_error_type"]) <= {"none", "arithmetic", "relation", "misread", "final", "choice"}
     assert len((out / "step_scores.jsonl").read_text().splitlines()) == 6
     # --dev: the threshold is tuned on another split and the evaluation set is scored at it too
     dev = tmp_path / "pb-dev"

@@ -33,8 +33,11 @@ def test_injected_error_is_exactly_at_the_error_step():
                 wrong = [m for m in CALC_RE.finditer(lines[i]) if fmt_number(evaluate(m.group(1)), 4) != m.group(2)
                          and abs(evaluate(m.group(1)) - float(m.group(2))) > 1e-9]  # fmt: skip
                 assert wrong, (problem.family, lines[i])
-            if kind == "final":
+            if kind in ("final", "choice"):
                 assert i == len(lines) - 1 and answer != problem.answer
+            if kind == "choice":  # the option text stays, the letter changes
+                gold = problem.choices[pb.LETTERS.index(problem.answer)]
+                assert f"answer is {gold}, which is choice ({answer})" in lines[i]
     assert min(applied.values()) >= 30, applied  # every error type applies to many families
 
 

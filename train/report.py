@@ -124,4 +124,10 @@ def _prm_lines(prm: dict[str, Any]) -> list[str]:
                 acc = cell.get("accuracy") if isinstance(cell, dict) else cell
                 cells.append("–" if acc is None else f"{100 * acc:.1f}")
             lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    ranking = {k: r for k, r in (bon.get("ranking") or {}).items() if r.get("auroc") is not None}
+    if ranking:
+        parts = ", ".join(f"{k} {r['auroc']:.3f}" for k, r in ranking.items())
+        n_mixed = max(r["n_questions"] for r in ranking.values())
+        lines += ["", f"Within-question ranking AUROC over the {n_mixed} questions with both right and wrong "
+                  f"samples (0.5 = chance): {parts}."]  # fmt: skip
     return lines
