@@ -28,6 +28,7 @@ def test_quickstart_smoke_end_to_end(tmp_path):
     assert all(s["steps"] == s["total_steps"] for s in stages.values())
     assert (out / "train" / "instruct" / "model" / "config.json").is_file()
     assert summary["prm"]["step_eval"]["metrics"]["n_steps"] > 0
+    assert "prm-mean" in summary["prm"]["bon"]["ranking"]  # within-question ranking beside the BoN table
     # a rerun resumes: nothing is retrained or regenerated
     assert main(["quickstart", "--out", str(out), "--smoke"]) == 0
     assert (

@@ -177,7 +177,7 @@ def _prm_part(
                       SweepConfig(n_max=sizes["n_max"], ns=ns, max_new_tokens=max_new, n_boot=1000),
                       limit=sizes["bon_questions"])  # fmt: skip
     return {"label": label_summary, "stage": summary["stages"].get("prm"), "step_eval": steps,
-            "bon": {k: sweep.get(k) for k in ("table", "gaps", "n_questions", "seconds")}}  # fmt: skip
+            "bon": {k: sweep.get(k) for k in ("table", "gaps", "ranking", "n_questions", "seconds")}}  # fmt: skip
 
 
 def prm_dev_split(out: Path) -> Path:
