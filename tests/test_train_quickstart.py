@@ -27,6 +27,8 @@ def test_quickstart_smoke_end_to_end(tmp_path):
     assert list(stages) == ["clip", "geoglip", "align", "instruct"]
     assert all(s["steps"] == s["total_steps"] for s in stages.values())
     assert (out / "train" / "instruct" / "model" / "config.json").is_file()
+    per_class = json.loads((out / "train" / "geoglip" / "shape_ap50_by_class.json").read_text())
+    assert per_class["classes"] and all(v["n_gt"] > 0 for v in per_class["classes"].values())
     assert summary["prm"]["step_eval"]["metrics"]["n_steps"] > 0
     assert "prm-mean" in summary["prm"]["bon"]["ranking"]  # within-question ranking beside the BoN table
     # a rerun resumes: nothing is retrained or regenerated

@@ -13,6 +13,7 @@ learnable class table; "clip": the CLIP text tower's embeddings of the class nam
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import torch
@@ -108,15 +109,26 @@ class GeoGLIPHeads(Objective):
         if not self.stage.heldout:
             return {}
         from svemath.data.dataset import load_dataset
+        from svemath.fileio import write_json
 
         records = load_dataset(self.ctx.dataset_paths[self.stage.heldout]).records[: self.stage.heldout_n]
-        return perception_metrics(self, model, PrimitiveSource(records).records, self.stage.options)
+        by_class: dict[str, dict[str, float]] = {}
+        out = perception_metrics(self, model, PrimitiveSource(records).records, self.stage.options, by_class)
+        # the mean AP hides which shapes fail (and rare classes make it noisy): keep the table per class
+        write_json(self.ctx.out_dir / "shape_ap50_by_class.json",
+                   {"n_images": len(records), "shape_map50": out["shape_map50"], "classes": by_class})  # fmt: skip
+        return out
 
 
 def perception_metrics(
-    obj: GeoGLIPHeads, model: torch.nn.Module, records: list[Any], options: dict
+    obj: GeoGLIPHeads,
+    model: torch.nn.Module,
+    records: list[Any],
+    options: dict,
+    by_class: dict[str, dict[str, float]] | None = None,
 ) -> dict[str, float]:
-    """Held-out perception metrics of ``model.geoglip`` on annotated records."""
+    """Held-out perception metrics of ``model.geoglip`` on annotated records; ``by_class``, when given, is
+    filled with each shape class's AP@0.5 and ground-truth count (``{cls: {"ap50", "n_gt"}}``)."""
     from svemath.vision import metrics as M
 
     geo = model.geoglip
@@ -153,8 +165,14 @@ def perception_metrics(
                 rec_pred.extend(geo.read_strings(feats, rois.to(obj.ctx.device)))
                 rec_gt.extend(t.text_strings)
     geo.train(was)
+    shape_ap = M.shape_map(preds, gts)
+    if by_class is not None:
+        counts = Counter(str(c) for g in gts for c in g["labels"])
+        by_class.update(
+            {c: {"ap50": float(ap), "n_gt": counts[c]} for c, ap in sorted(shape_ap["ap"].items())}
+        )
     out = {
-        "shape_map50": float(M.shape_map(preds, gts)["map"]),
+        "shape_map50": float(shape_ap["map"]),
         "junction_f1": float(M.junction_prf(j_pred, j_gt, radius, pred_scores=j_sc)["f1"]),
         "junction_f1_angles": float(
             M.junction_prf(
