@@ -264,40 +264,37 @@ def question_accuracy(row: dict[str, Any], step_scores: list[list[float]], n: in
     return out
 
 
-def ranking_auroc(correct: Sequence[bool], values: Sequence[float]) -> float | None:
-    """P(a correct candidate's value > a wrong one's), ties counted half; None without both kinds."""
-    pos = [v for v, ok in zip(values, correct, strict=True) if ok]
-    neg = [v for v, ok in zip(values, correct, strict=True) if not ok]
-    if not pos or not neg:
-        return None
-    wins = sum((a > b) + 0.5 * (a == b) for a in pos for b in neg)
-    return wins / (len(pos) * len(neg))
+def group_mean_ci(values: np.ndarray, present: np.ndarray, groups: dict[str, list[int]],
+                  cfg: SweepConfig) -> tuple[float | None, list[float] | None]:  # fmt: skip
+    """Mean of ``values`` [Q] over the questions marked ``present`` [Q] and its 95% bootstrap CI, resampling
+    the groups that hold any of them; (None, None) when none is present."""
+    from svemath.eval.metrics import bootstrap_ci
+
+    keys = [g for g, ks in groups.items() if present[ks].any()]
+    if not keys:
+        return None, None
+    sums = np.array([values[groups[g]][present[groups[g]]].sum() for g in keys])
+    counts = np.array([present[groups[g]].sum() for g in keys], dtype=float)
+
+    def stat(idx: np.ndarray) -> float:
+        return float(sums[idx].sum() / counts[idx].sum())
+
+    return stat(np.arange(len(keys))), bootstrap_ci(stat, len(keys), n_boot=cfg.n_boot, seed=cfg.seed)
 
 
 def within_question_ranking(pool: dict[str, dict[str, Any]], scores: dict[str, dict[str, Any]], qids: list[str],
                             groups: dict[str, list[int]], cfg: SweepConfig) -> dict[str, Any]:  # fmt: skip
-    """Per aggregation: the mean within-question ranking AUROC over mixed questions (some candidates right,
-    some wrong) with a 95% bootstrap CI over groups."""
-    from svemath.eval.metrics import bootstrap_ci
-    from svemath.mllm.prm import AGGREGATIONS, aggregate
+    """Per aggregation: the mean within-question ranking AUROC (:func:`svemath.mllm.prm.auroc` over one
+    question's candidates) over mixed questions (some candidates right, some wrong), 95% CI over groups."""
+    from svemath.mllm.prm import AGGREGATIONS, aggregate, auroc
 
     out: dict[str, Any] = {}
     for agg in AGGREGATIONS:
-        per_q: dict[int, float] = {}
-        for k, q in enumerate(qids):
-            correct = [c["correct"] for c in pool[q]["candidates"]]
-            value = ranking_auroc(correct, [aggregate(s, agg) for s in scores[q]["step_scores"]])
-            if value is not None:
-                per_q[k] = value
-        keys = [g for g, ks in groups.items() if any(k in per_q for k in ks)]
-        sums = np.array([sum(per_q.get(k, 0.0) for k in groups[g]) for g in keys])
-        counts = np.array([sum(k in per_q for k in groups[g]) for g in keys], dtype=float)
-
-        def stat(idx: np.ndarray, s=sums, c=counts) -> float:
-            return float(s[idx].sum() / c[idx].sum())
-
-        out[f"prm-{agg}"] = {"auroc": stat(np.arange(len(keys))) if keys else None, "n_questions": len(per_q),
-                             "ci": bootstrap_ci(stat, len(keys), n_boot=cfg.n_boot, seed=cfg.seed) if keys else None}  # fmt: skip
+        values = [auroc([c["correct"] for c in pool[q]["candidates"]],
+                        [aggregate(s, agg) for s in scores[q]["step_scores"]]) for q in qids]  # fmt: skip
+        present = np.array([v is not None for v in values], dtype=bool)
+        mean, ci = group_mean_ci(np.array([v or 0.0 for v in values]), present, groups, cfg)
+        out[f"prm-{agg}"] = {"auroc": mean, "n_questions": int(present.sum()), "ci": ci}
     return out
 
 
@@ -305,15 +302,13 @@ def sweep(
     pool: dict[str, dict[str, Any]], scores: dict[str, dict[str, Any]], cfg: SweepConfig
 ) -> dict[str, Any]:
     """Accuracy of every method at every N with 95% CIs over groups, and the paired headline gaps."""
-    from svemath.eval.metrics import bootstrap_ci
-
     qids = [q for q in pool if q in scores]
     if not qids:
         raise DataFormatError("no question has both a candidate pool and PRM scores")
     groups: dict[str, list[int]] = {}
     for k, q in enumerate(qids):
         groups.setdefault(str(pool[q].get("group_id") or q), []).append(k)
-    keys = list(groups)
+    everyone = np.ones(len(qids), dtype=bool)
     table: dict[str, dict[str, Any]] = {}
     per_q: dict[int, dict[str, np.ndarray]] = {}
     for n in cfg.ns:
@@ -323,30 +318,16 @@ def sweep(
     for method in METHODS:
         table[method] = {}
         for n in cfg.ns:
-            arr = per_q[n][method]
-            sums = np.array([arr[groups[g]].sum() for g in keys])
-            counts = np.array([len(groups[g]) for g in keys], dtype=float)
-
-            def stat(idx: np.ndarray, s=sums, c=counts) -> float:
-                return float(s[idx].sum() / c[idx].sum())
-
-            table[method][str(n)] = {"accuracy": stat(np.arange(len(keys))),
-                                     "ci": bootstrap_ci(stat, len(keys), n_boot=cfg.n_boot, seed=cfg.seed)}  # fmt: skip
+            acc, ci = group_mean_ci(per_q[n][method], everyone, groups, cfg)
+            table[method][str(n)] = {"accuracy": acc, "ci": ci}
     gaps: dict[str, Any] = {}
     for n in cfg.ns:
         for base in ("majority", "random"):
             for method in PRM_METHODS:
-                diff = per_q[n][method] - per_q[n][base]
-                sums = np.array([diff[groups[g]].sum() for g in keys])
-                counts = np.array([len(groups[g]) for g in keys], dtype=float)
-
-                def stat(idx: np.ndarray, s=sums, c=counts) -> float:
-                    return float(s[idx].sum() / c[idx].sum())
-
-                gaps.setdefault(f"{method} - {base}", {})[str(n)] = {
-                    "gap": stat(np.arange(len(keys))), "ci": bootstrap_ci(stat, len(keys), n_boot=cfg.n_boot, seed=cfg.seed)}  # fmt: skip
+                gap, ci = group_mean_ci(per_q[n][method] - per_q[n][base], everyone, groups, cfg)
+                gaps.setdefault(f"{method} - {base}", {})[str(n)] = {"gap": gap, "ci": ci}
     ranking = within_question_ranking(pool, scores, qids, groups, cfg)
-    return {"n_questions": len(qids), "n_groups": len(keys), "ns": list(cfg.ns), "table": table, "gaps": gaps,
+    return {"n_questions": len(qids), "n_groups": len(groups), "ns": list(cfg.ns), "table": table, "gaps": gaps,
             "ranking": ranking}  # fmt: skip
 
 

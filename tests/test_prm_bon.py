@@ -86,9 +86,11 @@ def test_report_files(tmp_path):
 
 
 def test_ranking_auroc_counts_pairs_and_ties():
-    assert bon.ranking_auroc([True, False, False], [0.9, 0.1, 0.9]) == pytest.approx(0.75)
-    assert bon.ranking_auroc([True, True], [0.3, 0.2]) is None  # no wrong candidate
-    reversed_scorer = bon.ranking_auroc([True, False], [0.1, 0.9])
+    from svemath.mllm.prm import auroc  # the within-question ranking is this AUROC over one question's pool
+
+    assert auroc([True, False, False], [0.9, 0.1, 0.9]) == pytest.approx(0.75)
+    assert auroc([True, True], [0.3, 0.2]) is None  # no wrong candidate
+    reversed_scorer = auroc([True, False], [0.1, 0.9])
     assert reversed_scorer == 0.0
 
 
