@@ -276,3 +276,25 @@ def test_overfit_then_perceive_end_to_end():
     assert junctions["f1"] >= 0.9
     assert boundary["f"] >= 0.95
     assert reading["exact_match"] >= 0.8, [p.text_strings for p in ps]
+
+
+def test_swin_fused_attention_matches_eager():
+    """The Swin backbone's window attention through SDPA (``fused_attention``) equals timm's eager path."""
+    cfg = dataclasses.replace(
+        geoglip_config("real"),
+        backbone_kwargs={"embed_dim": 24, "depths": (2, 2, 1, 1), "num_heads": (1, 2, 2, 2)},
+        image_size=224, fpn_channels=32, gn_groups=8, mixture_heads=2,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    fused = GeoGLIP(cfg).eval()
+    eager = GeoGLIP(dataclasses.replace(cfg, fused_attention=False)).eval()
+    eager.load_state_dict(fused.state_dict())
+    flags = {m.fused_attn for m in fused.backbone.modules() if hasattr(m, "fused_attn")}
+    assert flags == {True} and {
+        m.fused_attn for m in eager.backbone.modules() if hasattr(m, "fused_attn")
+    } == {False}
+    x = torch.randn(2, 3, 224, 224)
+    with torch.no_grad():
+        a, b = fused(x), eager(x)
+    for u, v in zip(fused.mllm_levels(a), eager.mllm_levels(b)):
+        torch.testing.assert_close(u, v, atol=1e-4, rtol=1e-4)

@@ -62,6 +62,9 @@ class GeoGLIP(FreezableModule):
         except (RuntimeError, TypeError) as exc:
             raise ConfigError(f"GeoGLIP backbone {cfg.backbone!r} with {kwargs}: {exc}") from None
         self.nhwc = str(getattr(self.backbone, "output_fmt", "NCHW")).endswith("NHWC")
+        for module in self.backbone.modules():  # timm attention blocks (Swin's WindowAttention)
+            if hasattr(module, "fused_attn"):
+                module.fused_attn = cfg.fused_attention
         reductions = self.backbone.feature_info.reduction()
         channels = self.backbone.feature_info.channels()
         wanted = (4, 8, 16, 32) if cfg.fine_features else (8, 16, 32)
