@@ -24,6 +24,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from svemath.calc import round_half_up
 from svemath.data.dataset import image_name
 from svemath.data.families.base import FAMILIES, LETTERS, Problem, fmt_number, make_choices
 from svemath.data.generate import current_seed, option_image_size
@@ -66,7 +67,7 @@ def dynamath_native(problem: Problem, question: str, topic: str) -> dict[str, An
         )
         answer, atype = problem.answer, "multiple choice"
     elif problem.answer_type in ("integer", "float"):
-        q, answer, atype = question, fmt_number(round(float(problem.answer), 4), 4), "float"
+        q, answer, atype = question, fmt_number(float(problem.answer), 4), "float"
     else:  # text and list answers
         q, answer, atype = question, problem.answer, "text"
     level = problem.meta.get("dynamath_level")
@@ -79,7 +80,7 @@ def dynamath_native(problem: Problem, question: str, topic: str) -> dict[str, An
     }
 
 
-@register_suite("synth-dynamath", "eval", "DynaMath-style seed questions with 10 variants each", "1")
+@register_suite("synth-dynamath", "eval", "DynaMath-style seed questions with 10 variants each", "2")
 def make_dynamath(index: int, rng: random.Random) -> Sample:
     group, variant = divmod(index, GROUP_SIZE)
     g = group_rng("synth-dynamath", group)
@@ -146,7 +147,7 @@ def stable_style(problem: Problem, srng: random.Random, size: int) -> Style:
     return Style.clean(size, size)
 
 
-@register_suite("synth-mathverse", "eval", "MathVerse-style problems, each in its six versions", "1")
+@register_suite("synth-mathverse", "eval", "MathVerse-style problems, each in its six versions", "2")
 def make_mathverse(index: int, rng: random.Random) -> Sample:
     pidx, v = divmod(index, len(MATHVERSE_VERSIONS))
     version = MATHVERSE_VERSIONS[v]
@@ -284,14 +285,14 @@ def as_mathvista(problem: Problem, rng: random.Random) -> Problem | None:
     elif p.answer_type == "float":
         prec = p.precision if p.precision is not None else 2
         if prec == 0:
-            p.answer, p.answer_type, p.precision = str(round(float(p.answer))), "integer", None
+            p.answer, p.answer_type, p.precision = str(int(round_half_up(float(p.answer)))), "integer", None
         else:
             p.precision = min(2, max(1, prec))
-            p.answer = fmt_number(round(float(p.answer), p.precision), p.precision)
+            p.answer = fmt_number(float(p.answer), p.precision)
     return p
 
 
-@register_suite("synth-mathvista", "eval", "MathVista-style items over its five task types", "1")
+@register_suite("synth-mathvista", "eval", "MathVista-style items over its five task types", "2")
 def make_mathvista(index: int, rng: random.Random) -> Sample:
     names = family_names()
     tasks = sorted({FAMILIES.get(n).mathvista_task for n in names})

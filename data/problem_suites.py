@@ -223,7 +223,7 @@ def train_sample(name: str, rng: random.Random) -> Sample:
     return Sample(rendered.image, record, extras)
 
 
-@register_suite("instruct", "train", "CoT question-answer conversations over all problem families", "1")
+@register_suite("instruct", "train", "CoT question-answer conversations over all problem families", "2")
 def make_instruct(index: int, rng: random.Random) -> Sample:
     """Uniform over families, then the family's own variation."""
     names = family_names()
@@ -233,7 +233,7 @@ def make_instruct(index: int, rng: random.Random) -> Sample:
 PRM_WEIGHTS = {"read": 1, "one-op": 2, "multi-step": 3}
 
 
-@register_suite("prm", "train", "questions with answers and reference steps for Monte-Carlo step labels", "1")
+@register_suite("prm", "train", "questions with answers and reference steps for Monte-Carlo step labels", "2")
 def make_prm(index: int, rng: random.Random) -> Sample:
     """Families weighted towards multi-step ones (read 1 : one-op 2 : multi-step 3)."""
     names = family_names()

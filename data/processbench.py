@@ -310,14 +310,14 @@ def _same_answer(a: str, b: str) -> bool:
 
 
 @register_suite(
-    "synth-processbench", "eval", "step-error detection: family solutions with injected errors, exact labels", "2"
+    "synth-processbench", "eval", "step-error detection: family solutions with injected errors, exact labels", "3"
 )  # fmt: skip
 def make_processbench(index: int, rng: random.Random) -> Sample:
     return processbench_sample(rng)
 
 
 @register_suite(
-    "prm-errors", "train", "PRM training data: family solutions with injected errors and exact step labels", "2"
+    "prm-errors", "train", "PRM training data: family solutions with injected errors and exact step labels", "3"
 )  # fmt: skip
 def make_prm_errors(index: int, rng: random.Random) -> Sample:
     """The ``synth-processbench`` generator on the train seed stream: exact step labels to mix with (or

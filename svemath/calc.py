@@ -3,7 +3,9 @@ the calculator): ``<<180-47-68=65>>`` in GSM8K style.
 
 ``evaluate`` is a safe arithmetic evaluator (no names but ``pi`` and a few functions; never ``eval``);
 ``fmt_number`` writes results the same way everywhere, so the training text and the generation-time tool
-output always agree; ``strip_calc`` gives the display form of a step.
+output always agree; it rounds half away from zero at the number's decimal form (``round_half_up``:
+0.25 -> 0.3, as a reader rounds), where Python's ``round`` and ``format`` round the binary value half to
+even (0.25 -> 0.2). ``strip_calc`` gives the display form of a step.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import ast
 import math
 import operator
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
            ast.Pow: operator.pow, ast.Mod: operator.mod, ast.FloorDiv: operator.floordiv}  # fmt: skip
@@ -63,11 +66,27 @@ def evaluate(expr: str) -> float:
     return value
 
 
+def decimal_round(value: float, decimals: int = 0) -> Decimal:
+    """``value`` rounded to ``decimals`` places, half away from zero, at its shortest decimal form
+    (``repr``): 0.25 -> 0.3, 2.675 -> 2.68, -0.25 -> -0.3 (``round(0.25, 1)`` gives 0.2). Finite only."""
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def round_half_up(value: float, decimals: int = 0) -> float:
+    """``decimal_round`` as a float: the rounding rule of every answer and calculator result."""
+    return float(decimal_round(value, decimals))
+
+
 def fmt_number(value: float, decimals: int = 2) -> str:
-    """Integers without a decimal point; others rounded to ``decimals`` with trailing zeros removed."""
+    """Integers without a decimal point; others rounded half up (``decimal_round``) to ``decimals`` places
+    with trailing zeros removed."""
+    if not math.isfinite(value):
+        return str(value)
     if math.isclose(value, round(value), abs_tol=1e-9):
         return str(round(value))
-    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+    text = format(decimal_round(value, decimals), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 

@@ -23,6 +23,20 @@ def test_safe_evaluator():
     assert complete_call("<<a+b=") is None  # refused expressions are left to the model
 
 
+def test_rounding_is_half_up_at_the_written_number():
+    """Ties round as a reader rounds (53/4 = 13.25 -> 13.3), not half to even on the binary value as
+    ``round``/``format`` do (13.2); the data engine's answers and the generation-time calculator agree."""
+    from svemath.calc import round_half_up
+    from svemath.data.families.geometry_common import round_answer
+
+    assert round(13.25, 1) == 13.2 and f"{0.125:.2f}" == "0.12"  # what Python would write
+    assert fmt_number(53 / 4, 1) == "13.3" and fmt_number(0.125) == "0.13" and fmt_number(-0.25, 1) == "-0.3"
+    assert fmt_number(2.675) == "2.68" and fmt_number(0.35, 1) == "0.4" and fmt_number(20.4, 0) == "20"
+    assert round_half_up(2.5) == 3 and round_half_up(1.005, 2) == 1.01
+    assert round_answer(0.25, 1) == "0.3" and round_answer(-0.04, 1) == "0.0" and round_answer(3, 2) == "3.00"
+    assert calc("53/4", 1) == ("<<53/4=13.3>>", 13.25) and complete_call("m = <<181/4=") == "45.25>>"
+
+
 def _tokenizer():
     corpus = [f"So the angle is <<180-{a}-{b}={180 - a - b}>>° and 12*3 = <<12*3=36>>." for a in range(20, 60)
               for b in range(30, 50, 7)]  # fmt: skip

@@ -21,6 +21,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from svemath.calc import decimal_round
 from svemath.data.drawlist import Pt
 from svemath.data.families.base import (
     Problem,
@@ -99,7 +100,8 @@ def unit_power(unit: str, power: int) -> str | None:
 
 def round_answer(value: float, precision: int) -> str:
     """A float answer rounded to ``precision`` decimals, written with exactly that many."""
-    return f"{round(value + 0.0, precision):.{precision}f}"
+    rounded = decimal_round(value, precision)
+    return format(rounded.copy_abs() if rounded == 0 else rounded, "f")  # never "-0.0"
 
 
 PRECISION_TEXT = {1: "one decimal place", 2: "two decimal places"}
