@@ -23,7 +23,10 @@ def test_quickstart_smoke_end_to_end(tmp_path):
             assert (
                 metrics["n_examples"] > 0 and metrics["failures"]["counts"].get("missing_prediction", 0) == 0
             )
-    stages = json.loads((out / "train" / "summary.json").read_text())["stages"]
+    train_summary = json.loads((out / "train" / "summary.json").read_text())
+    stages = train_summary["stages"]
+    commit = train_summary["commit"]  # the code the run trained with (None outside a git checkout)
+    assert commit is None or (len(commit) == 40 and int(commit, 16) >= 0)
     assert list(stages) == ["clip", "geoglip", "align", "instruct"]
     assert all(s["steps"] == s["total_steps"] for s in stages.values())
     assert (out / "train" / "instruct" / "model" / "config.json").is_file()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -29,6 +30,16 @@ from svemath.train.config import DatasetSpec, RecipeConfig, StageConfig
 from svemath.train.engine import FINAL, StageResult, StageRunner
 
 ModelFactory = Callable[[RecipeConfig, Path, dict[str, Path]], tuple[Any, Any]]
+
+
+def git_commit() -> str | None:
+    """HEAD of the svemath checkout this code runs from, or None outside git."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10,
+                             cwd=Path(__file__).resolve().parent)  # fmt: skip
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
 
 
 def _dataset_matches(folder: Path, spec: DatasetSpec) -> bool:
@@ -146,6 +157,7 @@ def run_recipe(
     summary: dict[str, Any] = read_json(summary_path) if (resume and summary_path.exists()) else {}
     summary.setdefault("recipe", recipe.name)
     summary.setdefault("stages", {})
+    summary.setdefault("commit", git_commit())  # the code the run (first) trained with; the card quotes it
     # wall of the whole pipeline, summed over resumed invocations (a stage's time before its last
     # checkpoint is carried by that checkpoint; time after it is lost with the kill); "runs" counts the
     # invocations that completed a stage

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -44,16 +43,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--max-new-tokens", type=int, default=160)
     p.add_argument("--eval-scale", type=float, default=1.0, help="multiply the held-out set sizes")
+    p.add_argument("--trained-at", default=None,
+                   help="commit the run trained at, for runs whose summary.json predates recording it")  # fmt: skip
     p.set_defaults(func=run)
-
-
-def _git_commit() -> str | None:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10,
-                             cwd=Path(__file__).resolve().parent)  # fmt: skip
-        return out.stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
 
 
 def write_weights(model_dir: Path, dest: Path) -> dict[str, Any]:
@@ -147,7 +139,8 @@ def write_card(dest: Path, card: dict[str, Any]) -> None:
         "demo-able default for machines without a model hub, not a competitive model.",
         "",
         f"- recipe: `{card['recipe']}` (seed {card['seed']}; resolved recipe in `recipe.yaml`), svemath "
-        f"{card['svemath_version']}, commit `{card.get('commit')}`",
+        f"{card['svemath_version']}, trained at commit `{card.get('training_commit') or 'not recorded'}`, "
+        f"released at commit `{card.get('commit')}`",
         f"- training: {_training_time(card['training'])} on {card['training']['hardware']}",
         f"- parameters: {card['weights']['parameters']:,}; stored in bfloat16 "
         f"({card['weights']['total_bytes'] / 2**20:.1f} MB in {len(card['weights']['shards'])} shards), "
@@ -212,6 +205,7 @@ def run(args: argparse.Namespace) -> int:
     from svemath.errors import CheckpointError
     from svemath.fileio import read_json
     from svemath.train.engine import stages_hardware
+    from svemath.train.pipeline import git_commit
 
     t0 = time.time()
     run_dir: Path = args.run
@@ -242,7 +236,8 @@ def run(args: argparse.Namespace) -> int:
                            for k, v in summary["stages"].items()}}  # fmt: skip
     card = {
         "recipe": recipe["name"], "seed": recipe.get("seed"), "svemath_version": __version__,
-        "commit": _git_commit(), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "commit": git_commit(), "training_commit": summary.get("commit") or args.trained_at,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "data": {k: {"suite": v.get("suite"), "n": v.get("n"), "seed": v.get("seed")}
                  for k, v in recipe.get("datasets", {}).items()},
         "weights": weights, "training": training, "evaluation": evaluation,
