@@ -42,6 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
     parser.add_argument("--skip-generation", action="store_true", help="only time forward passes")
     parser.add_argument("--no-presets", action="store_true", help="skip the per-preset parameter counts")
+    parser.add_argument(
+        "--share-llm", action="store_true",
+        help="the CLIP-only model runs the SVE model's LLM object (same weights, one copy in memory: "
+             "real presets from qwen2.5-math-1.5b up on a 24 GB machine)",
+    )  # fmt: skip
 
 
 def _median_time(fn, repeats: int, sync) -> float:
@@ -61,9 +66,10 @@ def _peak_rss_mb() -> float:
     return kb / 1024 if sys.platform != "darwin" else kb / 2**20
 
 
-def _models(preset: str, dtype, model_dir: str | None = None):
+def _models(preset: str, dtype, model_dir: str | None = None, share_llm: bool = False):
     """SVE and CLIP-only models of ``preset`` with random weights (same seed, same tokenizer); with
-    ``model_dir`` the SVE model is that trained checkpoint and the CLIP-only one has its shapes."""
+    ``model_dir`` the SVE model is that trained checkpoint and the CLIP-only one has its shapes. With
+    ``share_llm`` the CLIP-only model is built with a 1-layer LLM that is then replaced by the SVE model's."""
     import torch
 
     from svemath.mllm.presets import PRESETS, build_model
@@ -91,7 +97,11 @@ def _models(preset: str, dtype, model_dir: str | None = None):
     sve, processor = build_model(preset, dtype=dtype, **random_llm)
     random_llm["tokenizer"] = processor.tokenizer
     torch.manual_seed(0)
+    if share_llm:
+        random_llm["text"] = {**random_llm.get("text", {}), "num_hidden_layers": 1}
     clip_only, clip_processor = build_model(preset, geoglip=None, dtype=dtype, **random_llm)
+    if share_llm:
+        clip_only.language_model = sve.language_model
     return sve, processor, clip_only, clip_processor
 
 
@@ -115,7 +125,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         return {k: v.to(device) for k, v in batch.items()}
 
     progress = tqdm(total=5, desc="bench generate", unit="step")
-    sve, processor, clip_only, clip_processor = _models(args.preset, dtype, args.model)
+    share = getattr(args, "share_llm", False)
+    if share and args.model is not None:
+        from svemath.errors import ConfigError
+
+        raise ConfigError("--share-llm is for random-weight presets, not --model")
+    sve, processor, clip_only, clip_processor = _models(args.preset, dtype, args.model, share_llm=share)
     sve, clip_only = sve.to(device).eval(), clip_only.to(device).eval()
     progress.update()
 
@@ -203,6 +218,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "threads": torch.get_num_threads(),
         "preset": args.preset,
         "model": args.model or "random weights",
+        "shared_llm": share,
         "batch_size": n,
         "new_tokens": args.new_tokens,
         "repeats": args.repeats,
