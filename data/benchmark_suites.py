@@ -24,7 +24,6 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from svemath.calc import round_half_up
 from svemath.data.dataset import image_name
 from svemath.data.families.base import FAMILIES, LETTERS, Problem, fmt_number, make_choices
 from svemath.data.generate import current_seed, option_image_size
@@ -285,7 +284,7 @@ def as_mathvista(problem: Problem, rng: random.Random) -> Problem | None:
     elif p.answer_type == "float":
         prec = p.precision if p.precision is not None else 2
         if prec == 0:
-            p.answer, p.answer_type, p.precision = str(int(round_half_up(float(p.answer)))), "integer", None
+            p.answer, p.answer_type, p.precision = fmt_number(float(p.answer), 0), "integer", None
         else:
             p.precision = min(2, max(1, prec))
             p.answer = fmt_number(float(p.answer), p.precision)

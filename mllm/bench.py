@@ -11,6 +11,8 @@ out the label reader's cost; a trained model pays it (about 10 labels a diagram)
   tokens (``min_new_tokens``), so both sides produce the same number of tokens;
 - forward time of the SVE model against the CLIP-only model (``geoglip=None``, same LLM, same batch;
   target <= 1.3x), from pixels and from cached tower features (``encode_images``);
+- ``--share-llm``: the CLIP-only model runs the SVE model's LLM object (one copy in memory), so both
+  models of qwen2.5-math-1.5b fit on a 24 GB machine;
 - one training step (forward + backward, LLM/router/projector trainable, towers frozen);
 - peak memory: process RSS (``resource``) and ``torch.cuda.max_memory_allocated`` on a GPU;
 - parameter counts of every preset (meta device).
@@ -75,6 +77,10 @@ def _models(preset: str, dtype, model_dir: str | None = None, share_llm: bool = 
     from svemath.mllm.presets import PRESETS, build_model
 
     if model_dir is not None:
+        if share_llm:
+            from svemath.errors import ConfigError
+
+            raise ConfigError("--share-llm is for random-weight presets, not --model")
         from svemath.mllm import load_pretrained
         from svemath.mllm.presets import default_model_dir
 
@@ -125,11 +131,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         return {k: v.to(device) for k, v in batch.items()}
 
     progress = tqdm(total=5, desc="bench generate", unit="step")
-    share = getattr(args, "share_llm", False)
-    if share and args.model is not None:
-        from svemath.errors import ConfigError
-
-        raise ConfigError("--share-llm is for random-weight presets, not --model")
+    share = args.share_llm
     sve, processor, clip_only, clip_processor = _models(args.preset, dtype, args.model, share_llm=share)
     sve, clip_only = sve.to(device).eval(), clip_only.to(device).eval()
     progress.update()

@@ -176,7 +176,7 @@ class GeoGLIPConfig:
     )
     backbone_weights: str | None = None  # local safetensors file of timm backbone weights
     pass_img_size: bool = False  # give timm `img_size` (transformer backbones such as Swin)
-    # timm leaves fused attention (SDPA) off for Swin ("experimental"); on: same values to 1e-5, faster
+    # timm leaves fused attention (SDPA) off for Swin ("experimental"); on: same values to 1e-4, faster
     fused_attention: bool = True
     image_size: int = 256
     mean: tuple[float, float, float] = IMAGENET_MEAN
