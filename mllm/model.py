@@ -153,6 +153,19 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
 
     # ---- images -------------------------------------------------------------------------------
 
+    def set_label_slots(self, slots: int) -> None:
+        """Change how many label character slots enter the LM (``config.label_slots``; the image token
+        count follows). The label embedder has no per-slot weights, so a trained model can be widened
+        (or narrowed) and then fine-tuned; an attached processor is updated too."""
+        if self.label_embedder is None:
+            raise ConfigError("this model has no label tokens (label_slots=0): nothing to resize")
+        if not isinstance(slots, int) or slots < 1:
+            raise ConfigError(f"label_slots must be a positive integer, got {slots!r}")
+        self.config.num_image_tokens += slots - self.label_slots
+        self.config.label_slots = self.label_slots = slots
+        if self.processor is not None:
+            self.processor.num_image_tokens = self.config.num_image_tokens
+
     def encode_images(
         self, pixel_values: torch.Tensor, geo_pixel_values: torch.Tensor | None = None
     ) -> dict[str, torch.Tensor]:

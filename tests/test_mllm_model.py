@@ -227,3 +227,27 @@ def test_label_embedder_uses_the_lm_embedding_of_read_characters():
     assert torch.allclose(out[0, 1], embedder.extra[3] + base, atol=1e-6)
     out.sum().backward()
     assert emb.weight.grad[3].abs().sum() > 0 and emb.weight.grad[7].abs().sum() == 0
+
+
+def test_label_slots_can_be_resized_on_a_built_model(tmp_path):
+    from svemath.mllm.presets import load_pretrained, save_pretrained
+    from svemath.train.modeling import apply_stage_overrides
+
+    model, processor = tiny_test_model(geoglip=True)
+    model.processor = processor
+    before = model.config.num_image_tokens
+    apply_stage_overrides(model, {"label_slots": model.label_slots + 16})
+    assert model.config.num_image_tokens == processor.num_image_tokens == before + 16
+    batch = processor(conversations=CONVS, images=IMAGES)
+    with torch.no_grad():
+        feats = model.encode_images(batch["pixel_values"], batch["geo_pixel_values"])
+        loss = model(**batch).loss  # image token count and feature count agree after the resize
+    assert feats["label_probs"].shape[1] == model.label_slots and torch.isfinite(loss)
+    save_pretrained(model, processor, tmp_path)
+    loaded, loaded_processor = load_pretrained(tmp_path)
+    assert loaded.label_slots == model.label_slots and loaded_processor.num_image_tokens == before + 16
+    with pytest.raises(ConfigError, match="known: \\['label_slots'\\]"):
+        apply_stage_overrides(model, {"label_slot": 3})
+    clip_only, _ = tiny_test_model(geoglip=False)
+    with pytest.raises(ConfigError, match="no label tokens"):
+        clip_only.set_label_slots(8)

@@ -101,6 +101,8 @@ class StageConfig:
     deepspeed_config: str | None = None  # overrides the recipe's (e.g. ZeRO-2 for align, ZeRO-3 for instruct)
     optim: OptimSpec = field(default_factory=OptimSpec)
     options: dict[str, Any] = field(default_factory=dict)  # objective-specific settings
+    # changes to the starting model before training, e.g. {label_slots: 64} (train.modeling.STAGE_OVERRIDES)
+    model_overrides: dict[str, Any] = field(default_factory=dict)
     skip: bool = False
 
     def __post_init__(self) -> None:

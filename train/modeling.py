@@ -99,3 +99,19 @@ def load_model_dir(path: Path) -> tuple[Any, Any]:
     from svemath.mllm import load_pretrained
 
     return load_pretrained(path)
+
+
+def _set_label_slots(model: Any, value: Any) -> None:
+    model.set_label_slots(value)
+
+
+# stage.model_overrides key -> how to apply it to a loaded model (and its attached processor)
+STAGE_OVERRIDES = {"label_slots": _set_label_slots}
+
+
+def apply_stage_overrides(model: Any, overrides: dict[str, Any]) -> None:
+    """Apply a stage's ``model_overrides`` to the model it starts from (a no-op for an empty dict)."""
+    for key, value in overrides.items():
+        if key not in STAGE_OVERRIDES:
+            raise ConfigError(f"unknown stage model override {key!r}; known: {sorted(STAGE_OVERRIDES)}")
+        STAGE_OVERRIDES[key](model, value)

@@ -9,7 +9,8 @@ Directory layout of a run ``OUT``::
 
 ``--resume`` skips stages whose ``result.json`` exists and continues an interrupted stage exactly from
 its last checkpoint. A stage's ``init_from`` picks its starting weights: ``previous`` (the model as the
-previous stage left it), a stage name, a model directory, or ``none`` (fresh from the preset).
+previous stage left it), a stage name, a model directory, or ``none`` (fresh from the preset); its
+``model_overrides`` then adjust that model (e.g. ``label_slots``: more label tokens for the LM).
 """
 
 from __future__ import annotations
@@ -148,6 +149,7 @@ def run_recipe(
     needed = {e.dataset for s in to_run for e in s.data} | {s.heldout for s in to_run if s.heldout}
     needed |= set(recipe.model.get("tokenizer_corpus", []) if isinstance(recipe.model, dict) else [])
     from svemath.train.distributed import process_state
+    from svemath.train.modeling import apply_stage_overrides
 
     state = process_state(deepspeed=recipe.distributed == "deepspeed")
     with state.main_process_first():  # rank 0 generates; the others then find the datasets in place
@@ -179,6 +181,7 @@ def run_recipe(
             if not source.exists():
                 raise ConfigError(f"stage {stage.name!r} starts from {source}, which does not exist")
             model, processor = load_stage_model(source)
+        apply_stage_overrides(model, stage.model_overrides)
         runner = StageRunner(recipe, stage, stage_dir)
         result: StageResult = runner.run(model, processor, paths, resume=resume)
         model = runner.accelerator.unwrap_model(model)
