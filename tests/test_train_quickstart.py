@@ -28,6 +28,7 @@ def test_quickstart_smoke_end_to_end(tmp_path):
     commit = train_summary["commit"]  # the code the run trained with (None outside a git checkout)
     assert commit is None or (len(commit) == 40 and int(commit, 16) >= 0)
     assert list(stages) == ["clip", "geoglip", "align", "instruct"]
+    assert set(train_summary["stage_commits"]) == set(stages)  # per stage: a resumed run may span commits
     assert all(s["steps"] == s["total_steps"] for s in stages.values())
     assert (out / "train" / "instruct" / "model" / "config.json").is_file()
     per_class = json.loads((out / "train" / "geoglip" / "shape_ap50_by_class.json").read_text())

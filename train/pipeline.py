@@ -187,6 +187,7 @@ def run_recipe(
         model = runner.accelerator.unwrap_model(model)
         loaded_from = stage_dir / FINAL
         summary["stages"][stage.name] = asdict(result)
+        summary.setdefault("stage_commits", {})[stage.name] = git_commit()  # a resumed run may span commits
         prior_wall += result.resumed_wall_s  # an interrupted invocation's stage time, from its checkpoint
         summary["wall_s"] = round(prior_wall + time.time() - t0, 1)
         if state.is_main_process:

@@ -237,6 +237,7 @@ def run(args: argparse.Namespace) -> int:
     card = {
         "recipe": recipe["name"], "seed": recipe.get("seed"), "svemath_version": __version__,
         "commit": git_commit(), "training_commit": summary.get("commit") or args.trained_at,
+        "stage_commits": summary.get("stage_commits", {}),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "data": {k: {"suite": v.get("suite"), "n": v.get("n"), "seed": v.get("seed")}
                  for k, v in recipe.get("datasets", {}).items()},
