@@ -61,7 +61,6 @@ class SVEMathConfig(PreTrainedConfig):
     # paper); label_char_token_ids maps the reader's charset to LM token ids (set by build_model)
     label_slots: int = 0
     label_char_token_ids: list[int] | None = None
-    label_box_encoding: str = "mlp"  # how each label slot encodes its box: mlp | fourier (labels.box_encoder)
 
     def __post_init__(self, **kwargs: Any) -> None:
         self.clip = _as_dict(self.clip, "clip")

@@ -20,17 +20,13 @@ So, besides the router's grid tokens, the model gets ``label_slots`` extra image
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from svemath.errors import ConfigError
-
 KIND_EMPTY, KIND_CHAR, KIND_SEP = 0, 1, 2
-BOX_ENCODINGS = ("mlp", "fourier")
 LABEL_KEYS = ("label_probs", "label_boxes", "label_kind")
 
 
@@ -104,48 +100,20 @@ def read_labels(
     return {"label_probs": probs, "label_boxes": boxes_out, "label_kind": kind}
 
 
-class FourierBoxEncoder(nn.Module):
-    """Boxes ``[..., 4]`` (x0, y0, x1, y1 in [0, 1]) -> ``[..., D]``: sin and cos of the box centre at
-    ``octaves`` frequencies (pi * 2^k) plus the box size, through one linear map. Nearby boxes get
-    similar vectors, so attention can tie a label to what is written or drawn near it."""
-
-    def __init__(self, hidden_size: int, octaves: int = 8) -> None:
-        super().__init__()
-        self.octaves = octaves
-        self.proj = nn.Linear(4 * octaves + 2, hidden_size)
-
-    def forward(self, boxes: torch.Tensor) -> torch.Tensor:
-        centre = torch.stack([boxes[..., 0] + boxes[..., 2], boxes[..., 1] + boxes[..., 3]], -1) / 2
-        size = torch.stack([boxes[..., 2] - boxes[..., 0], boxes[..., 3] - boxes[..., 1]], -1)
-        freqs = math.pi * 2.0 ** torch.arange(self.octaves, device=boxes.device, dtype=boxes.dtype)
-        angles = (centre[..., None] * freqs).flatten(-2)  # [..., 2K]
-        return self.proj(torch.cat([angles.sin(), angles.cos(), size], -1))
-
-
-def box_encoder(kind: str, hidden_size: int) -> nn.Module:
-    """The label box encoder by name: ``mlp`` (a 2-layer MLP on the raw box) or ``fourier``."""
-    if kind == "mlp":
-        return nn.Sequential(nn.Linear(4, hidden_size), nn.GELU(), nn.Linear(hidden_size, hidden_size))
-    if kind == "fourier":
-        return FourierBoxEncoder(hidden_size)
-    raise ConfigError(f"unknown label box encoding {kind!r}; known: {list(BOX_ENCODINGS)}")
-
-
 class LabelEmbedder(nn.Module):
     """Packed label slots -> LM input vectors ``[B, S, D]`` (see the module docstring).
 
     ``char_token_ids[c]`` is the LM token id of reader character c (index 0 is END), or -1 when the
-    tokenizer has no single token for it (those characters get a learned vector). ``box_encoding``
-    names the encoder of each slot's label box (:func:`box_encoder`)."""
+    tokenizer has no single token for it (those characters get a learned vector)."""
 
-    def __init__(self, char_token_ids: list[int], hidden_size: int, box_encoding: str = "mlp") -> None:
+    def __init__(self, char_token_ids: list[int], hidden_size: int) -> None:
         super().__init__()
         ids = torch.tensor(char_token_ids, dtype=torch.long)
         # persistent: saved with the weights, so a checkpoint loads them whatever the init path
         self.register_buffer("char_token_ids", ids.clamp(min=0))
         self.register_buffer("has_token", (ids >= 0).float()[:, None])
         self.extra = nn.Parameter(torch.randn(len(char_token_ids), hidden_size) * 0.02)
-        self.box = box_encoder(box_encoding, hidden_size)
+        self.box = nn.Sequential(nn.Linear(4, hidden_size), nn.GELU(), nn.Linear(hidden_size, hidden_size))
         self.kind = nn.Embedding(3, hidden_size)
         nn.init.normal_(self.kind.weight, std=0.02)
 

@@ -106,9 +106,7 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
                     f"label_slots needs label_char_token_ids for the {self.geoglip.charset.num_classes} reader "
                     "classes (build_model sets them from the tokenizer)"
                 )
-            self.label_embedder = LabelEmbedder(
-                ids, config.text_config.hidden_size, box_encoding=config.label_box_encoding
-            )
+            self.label_embedder = LabelEmbedder(ids, config.text_config.hidden_size)
         else:
             self.label_embedder = None
         num_image_tokens = towers.grids_per_image(self.router, config) * self.projector.tokens_per_grid()
@@ -167,18 +165,6 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
         self.config.label_slots = self.label_slots = slots
         if self.processor is not None:
             self.processor.num_image_tokens = self.config.num_image_tokens
-
-    def set_label_box_encoding(self, kind: str) -> None:
-        """Swap the label embedder's box encoder for a freshly initialised one of ``kind`` (to be trained)."""
-        from svemath.mllm.labels import box_encoder
-
-        if self.label_embedder is None:
-            raise ConfigError("this model has no label tokens (label_slots=0): no box encoder to swap")
-        if kind == self.config.label_box_encoding:
-            return  # already that encoder (e.g. a stage resumed from a model it produced): keep its weights
-        ref = self.label_embedder.extra
-        self.label_embedder.box = box_encoder(kind, ref.shape[1]).to(ref.device, ref.dtype)
-        self.config.label_box_encoding = kind
 
     def encode_images(
         self, pixel_values: torch.Tensor, geo_pixel_values: torch.Tensor | None = None

@@ -246,31 +246,8 @@ def test_label_slots_can_be_resized_on_a_built_model(tmp_path):
     save_pretrained(model, processor, tmp_path)
     loaded, loaded_processor = load_pretrained(tmp_path)
     assert loaded.label_slots == model.label_slots and loaded_processor.num_image_tokens == before + 16
-    with pytest.raises(ConfigError, match="known: \\['label_box_encoding', 'label_slots'\\]"):
+    with pytest.raises(ConfigError, match="known: \\['label_slots'\\]"):
         apply_stage_overrides(model, {"label_slot": 3})
     clip_only, _ = tiny_test_model(geoglip=False)
     with pytest.raises(ConfigError, match="no label tokens"):
         clip_only.set_label_slots(8)
-
-
-def test_fourier_box_encoding_tells_near_labels_from_far_ones(tmp_path):
-    from svemath.mllm.labels import FourierBoxEncoder, box_encoder
-    from svemath.mllm.presets import load_pretrained, save_pretrained
-
-    enc = FourierBoxEncoder(16)
-    enc.proj = torch.nn.Identity()  # look at the features themselves
-    boxes = torch.tensor([[0.40, 0.40, 0.44, 0.44], [0.402, 0.40, 0.442, 0.44], [0.80, 0.10, 0.84, 0.14]])
-    f = enc(boxes)  # a label 0.5 px away (at 256 px) vs one across the diagram
-    cos = torch.nn.functional.cosine_similarity
-    assert cos(f[0], f[1], dim=0) > 0.9 and cos(f[0], f[2], dim=0) < 0.5
-    with pytest.raises(ConfigError, match="known: \\['mlp', 'fourier'\\]"):
-        box_encoder("sine", 8)
-    model, processor = tiny_test_model(geoglip=True)
-    model.processor = processor
-    model.set_label_box_encoding("fourier")
-    batch = processor(conversations=CONVS, images=IMAGES)
-    save_pretrained(model, processor, tmp_path)
-    loaded, _ = load_pretrained(tmp_path)
-    assert isinstance(loaded.label_embedder.box, FourierBoxEncoder)
-    with torch.no_grad():
-        assert torch.allclose(model(**batch).logits, loaded(**batch).logits, atol=1e-5)

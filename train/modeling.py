@@ -105,12 +105,8 @@ def _set_label_slots(model: Any, value: Any) -> None:
     model.set_label_slots(value)
 
 
-def _set_label_box_encoding(model: Any, value: Any) -> None:
-    model.set_label_box_encoding(value)
-
-
 # stage.model_overrides key -> how to apply it to a loaded model (and its attached processor)
-STAGE_OVERRIDES = {"label_slots": _set_label_slots, "label_box_encoding": _set_label_box_encoding}
+STAGE_OVERRIDES = {"label_slots": _set_label_slots}
 
 
 def apply_stage_overrides(model: Any, overrides: dict[str, Any]) -> None:
