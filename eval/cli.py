@@ -6,6 +6,9 @@
 
 ``svemath eval score --bench B --data PATH --predictions FILE --out OUT`` scores predictions from any model.
 
+``svemath eval numbers --model DIR --data DIR --out FILE.json`` diagnoses which numbers a model fails to
+copy (:mod:`svemath.eval.numbers`).
+
 No torch import at module level: the model loads only inside ``run`` and only if something is left to
 generate.
 """
@@ -24,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "eval", help="evaluate a model on DynaMath / MathVerse / MathVista (real or synthetic)"
     )
-    esub = parser.add_subparsers(dest="eval_command", metavar="{run,score,list}")
+    esub = parser.add_subparsers(dest="eval_command", metavar="{run,score,numbers,list}")
     esub.required = True
 
     run = esub.add_parser("run", help="generate predictions (resumable), then score them")
@@ -60,6 +63,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     score.add_argument("--out", required=True, type=Path)
     score.set_defaults(func=cmd_score)
+
+    numbers = esub.add_parser(
+        "numbers",
+        help="teacher-forced accuracy of the numbers of reference answers, by where each comes from",
+    )
+    numbers.add_argument(
+        "--model", default="default", help="checkpoint folder or 'default' (the shipped model)"
+    )
+    numbers.add_argument(
+        "--data", required=True, type=Path, help="dataset with conversations (e.g. instruct)"
+    )
+    numbers.add_argument("--limit", type=int, default=200)
+    numbers.add_argument("--out", required=True, type=Path, help="JSON file")
+    numbers.set_defaults(func=cmd_numbers)
 
     ls = esub.add_parser("list", help="list the registered benchmarks")
     ls.set_defaults(func=cmd_list)
@@ -182,6 +199,28 @@ def cmd_score(args: argparse.Namespace) -> int:
                            default_style=args.prompt, n_boot=args.n_boot, seed=args.bootstrap_seed,
                            plots=not args.no_plots)  # fmt: skip
     _summary(metrics, args.out)
+    return 0
+
+
+def cmd_numbers(args: argparse.Namespace) -> int:
+    from itertools import islice
+
+    from svemath.data.dataset import iter_records
+    from svemath.eval.numbers import teacher_forced_numbers
+    from svemath.fileio import write_json
+    from svemath.mllm.presets import default_model_dir, load_pretrained
+
+    if args.limit < 1:
+        raise ConfigError(f"--limit must be >= 1, got {args.limit}")
+    model_dir = default_model_dir() if args.model == "default" else Path(args.model)
+    model, processor = load_pretrained(model_dir)
+    result = teacher_forced_numbers(model, processor, islice(iter_records(args.data), args.limit))
+    result.update(model=str(model_dir), data=str(args.data), limit=args.limit)
+    write_json(args.out, result)
+    for source, row in result["sources"].items():
+        if row["n"]:
+            print(f"  {source:14s} {row['correct']:5d}/{row['n']:<5d} {100 * row['accuracy']:5.1f}%")
+    print(f"{result['records']} records -> {args.out}")
     return 0
 
 

@@ -32,7 +32,7 @@ from transformers import AutoModelForCausalLM, GenerationMixin, PreTrainedModel
 from transformers import initialization as hf_init
 from transformers.modeling_outputs import CausalLMOutputWithPast
 
-from svemath.errors import ConfigError, ShapeError
+from svemath.errors import CheckpointError, ConfigError, ShapeError
 from svemath.mllm import towers
 from svemath.mllm.config import SVEMathConfig
 from svemath.mllm.projector import Projector, ProjectorConfig
@@ -306,15 +306,27 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path: str | Path, *args: Any, **kwargs: Any):
-        """transformers' loader, then two fixes for the vision modules: frozen towers are frozen again
-        (loading installs new parameters with requires_grad=True) and non-persistent buffers are
-        recomputed (they are derived from the config, not saved; transformers leaves them uninitialised)."""
-        model = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+        """transformers' loader, strict: a checkpoint whose weights do not match the model its config
+        builds (missing, unexpected or mismatched keys, which transformers only logs while it initialises
+        the missing ones at random) raises CheckpointError, unless the caller asks for
+        ``output_loading_info`` and checks it. Then two fixes for the vision modules: frozen towers are
+        frozen again (loading installs new parameters with requires_grad=True) and non-persistent buffers
+        are recomputed (they are derived from the config, not saved; transformers leaves them uninitialised)."""
+        wants_info = kwargs.pop("output_loading_info", False)
+        model, info = super().from_pretrained(
+            pretrained_model_name_or_path, *args, output_loading_info=True, **kwargs
+        )
+        bad = {k: sorted(info.get(k) or []) for k in ("missing_keys", "unexpected_keys", "mismatched_keys")}
+        if any(bad.values()) and not wants_info:
+            detail = "; ".join(f"{k.replace('_', ' ')}: {v[:4]}" for k, v in bad.items() if v)
+            raise CheckpointError(
+                f"{pretrained_model_name_or_path}: the weights do not match the model of its config ({detail})"
+            )
         for tower in (model.clip, model.geoglip):
             if tower is not None:
                 tower.freeze(tower.frozen)
         model._restore_vision_buffers()
-        return model
+        return (model, info) if wants_info else model
 
     def _restore_vision_buffers(self) -> None:
         loaded = {n: getattr(self, n) for n in VISION_MODULES if getattr(self, n) is not None}

@@ -10,7 +10,7 @@ import torch
 from transformers import AutoModelForImageTextToText, Qwen2Config, Qwen2ForCausalLM
 
 import svemath.mllm  # noqa: F401  (registers the Auto classes)
-from svemath.errors import ConfigError, UnknownNameError
+from svemath.errors import CheckpointError, ConfigError, UnknownNameError
 from svemath.mllm.model import SVEMathForConditionalGeneration
 from svemath.mllm.presets import build_meta_model, build_model, load_pretrained, save_pretrained
 from svemath.mllm.testing import diagram, small_tokenizer, tiny_test_model
@@ -50,6 +50,21 @@ def test_round_trip_identical_logits_and_auto_class(tmp_path, geoglip):
     assert not loaded.clip.training and loaded.clip.frozen
     towers = [loaded.clip] + ([loaded.geoglip] if geoglip else [])
     assert not any(p.requires_grad for t in towers for p in t.parameters())  # still frozen after loading
+
+
+def test_weights_that_do_not_match_the_config_raise(tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    model, processor = tiny_test_model(geoglip=True)
+    save_pretrained(model, processor, tmp_path)
+    weights = load_file(tmp_path / "model.safetensors")
+    key = next(k for k in weights if k.startswith("projector."))
+    weights[key.replace("projector.", "projector_old.")] = weights.pop(key)  # a renamed module
+    save_file(weights, tmp_path / "model.safetensors", metadata={"format": "pt"})
+    with pytest.raises(CheckpointError, match=f"missing keys: \\['{key}'\\]; unexpected keys"):
+        load_pretrained(tmp_path)
+    _, info = SVEMathForConditionalGeneration.from_pretrained(tmp_path, output_loading_info=True)
+    assert info["missing_keys"] and info["unexpected_keys"]  # asked for: the caller decides
 
 
 def test_bfloat16_round_trip_keeps_rope_in_float32(tmp_path):

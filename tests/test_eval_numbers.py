@@ -1,0 +1,87 @@
+"""``svemath eval numbers``: each number of a reference answer gets its source, and teacher-forced
+correctness is read at exactly that number's tokens."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from svemath.eval.numbers import number_sources, teacher_forced_numbers
+from svemath.mllm.testing import diagram, tiny_test_model
+
+QUESTION = "BC = 16 and AC = 30. The side AB is marked x. Find x."
+ANSWER = (
+    "The diagram shows BC = 16 and AC = 30, and the angle is 47°.\n"
+    "AB² = <<16^2+30^2=1156>>, so x = <<sqrt(1156)=34>>.\nA right angle is 90°.\nAnswer: 34"
+)
+
+
+def test_number_sources():
+    got = [(ANSWER[s:e], src) for s, e, src in number_sources(ANSWER, QUESTION, labels=["A", "47°"])]
+    assert got == [
+        ("16", "text-question"), ("30", "text-question"), ("47", "text-label"),
+        ("16", "calc-copy"), ("2", "calc-copy"), ("30", "calc-copy"), ("2", "calc-copy"), ("1156", "calc-result"),
+        ("1156", "calc-retype"), ("34", "calc-result"), ("90", "text-other"), ("34", "text-retype"),
+    ]  # fmt: skip
+
+
+class _Oracle:
+    """The tiny model's towers, with logits that predict every next reference token, except ``wrong``."""
+
+    def __init__(self, model, processor, wrong: str | None = None):
+        self.model, self.wrong = (
+            model,
+            None if wrong is None else processor.tokenizer.convert_tokens_to_ids(wrong),
+        )
+        self.geoglip = model.geoglip
+        self.encode_images = model.encode_images
+
+    def eval(self):
+        return self
+
+    def __call__(self, input_ids, labels, **_):
+        vocab = self.model.config.text_config.vocab_size
+        logits = torch.zeros(*input_ids.shape, vocab)
+        nxt = labels[:, 1:].clamp(min=0)
+        if self.wrong is not None:
+            nxt = torch.where(nxt == self.wrong, (nxt + 1) % vocab, nxt)
+        logits[:, :-1].scatter_(-1, nxt[..., None], 1.0)
+        return SimpleNamespace(logits=logits)
+
+
+@pytest.mark.parametrize("wrong", [None, "3"])
+def test_teacher_forcing_reads_each_number_at_its_tokens(wrong):
+    model, processor = tiny_test_model(geoglip=True)
+    conversation = [{"from": "human", "value": "<image>\n" + QUESTION}, {"from": "gpt", "value": ANSWER}]
+    record = SimpleNamespace(conversations=conversation, image=None)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("svemath.images.load_image", lambda _: diagram(0))
+        record.image = "diagram.png"
+        result = teacher_forced_numbers(_Oracle(model, processor, wrong), processor, [record])
+    assert result["records"] == 1 and result["skipped_truncated"] == 0
+    sources = result["sources"]
+    total = sum(row["n"] for row in sources.values())
+    assert total == len(number_sources(ANSWER, conversation[0]["value"], []))
+    correct = sum(row["correct"] for row in sources.values())
+    # the oracle is wrong on every digit token '3' when asked: numbers holding a 3 (30, 30, 34, 34) fail
+    assert correct == (total if wrong is None else total - 4)
+    assert json.dumps(result)
+
+
+def test_numbers_command(tmp_path, capsys):
+    from svemath.cli import main
+    from svemath.data.generate import generate_dataset
+    from svemath.mllm.presets import save_pretrained
+
+    model, processor = tiny_test_model(geoglip=True)
+    save_pretrained(model, processor, tmp_path / "model")
+    generate_dataset("instruct", n=3, seed=5, out=tmp_path / "data", workers=1, progress=False)
+    out = tmp_path / "numbers.json"
+    assert main(["eval", "numbers", "--model", str(tmp_path / "model"), "--data", str(tmp_path / "data"),
+                 "--limit", "2", "--out", str(out)]) == 0  # fmt: skip
+    result = json.loads(out.read_text())
+    assert result["records"] == 2 and sum(row["n"] for row in result["sources"].values()) > 0
+    assert "records ->" in capsys.readouterr().out
