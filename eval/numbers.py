@@ -1,17 +1,20 @@
 """Teacher-forced accuracy of the numbers in reference chains of thought, by where each number comes from.
 
-It tells *which* copy a model gets wrong. For every record with a reference answer (LLaVA
-``conversations``, e.g. the ``instruct`` suite), the model sees the image and the question and is fed the
-reference answer; a number counts as right when the model's argmax predicts every one of its tokens. Each
-number of the reference answer gets one source (:func:`number_sources`):
+It tells *which* copy a model gets wrong. For every record with one question and one reference answer
+(LLaVA ``conversations``, e.g. the ``instruct`` suite), the model sees the image and the question and is
+fed the reference answer; a number counts as right when the model's argmax predicts every one of its
+tokens. Each number of the answer gets a source ``PLACE-ORIGIN`` (:func:`number_sources`):
 
-- ``calc-result``: the result in ``<<expr=RESULT>>`` (at generation time the calculator writes it);
-- ``calc-copy``: an operand of a calculator expression copied from the text or the diagram;
-- ``calc-retype``: an operand that re-types an earlier calculator result;
-- ``text-retype``: a number in the text that re-types an earlier calculator result;
-- ``text-question``: a number in the text that is written in the question;
-- ``text-label``: one that is among the label strings the model's own reader hands its LM (label tokens);
-- ``text-other``: anything else (counted, read off a scale, a known fact such as 90°).
+- place ``text`` (in the prose) or ``calc`` (an operand of a calculator call ``<<expr=``); the result of
+  a call is ``calc-result`` (at generation time the calculator writes it, the model does not);
+- origin, first match wins: ``retype`` (equals an earlier calculator result), ``question`` (written in
+  the question), ``label`` (among the label strings the model's own reader hands its LM as label tokens;
+  a label the reader got wrong does not match), ``other`` (counted, read off a scale, a known fact such
+  as 90°, or misread).
+
+Digits inside names (``P1``, ``∠1``) and exponents (``16^2``) count as numbers too. For records with
+annotated text labels, ``label_values`` follows the numbers of the answer that are written in the
+diagram: how many the reader reads at all (any number of slots) and how many fit in the model's slots.
 
 ``svemath eval numbers --model DIR|default --data DIR [--limit N] --out FILE.json``.
 """
@@ -24,13 +27,14 @@ from typing import Any
 
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 CALL = re.compile(r"<<([^=<>]*)=([^<>]*)>>")
-SOURCES = (
-    "calc-result", "calc-copy", "calc-retype", "text-retype", "text-question", "text-label", "text-other",
-)  # fmt: skip
+ORIGINS = ("retype", "question", "label", "other")
+SOURCES = ("calc-result", *(f"{place}-{o}" for place in ("text", "calc") for o in ORIGINS))
+ALL_SLOTS = 512  # "read at all": the reader's labels packed without a slot limit
 
 
-def _written_in(value: str, texts: Iterable[str]) -> bool:
-    pattern = re.compile(r"(?<![\d.])" + re.escape(value) + r"(?![\d])")
+def written_in(value: str, texts: Iterable[str]) -> bool:
+    """``value`` appears as a whole number in one of ``texts`` (not as part of 13 or of 3.5)."""
+    pattern = re.compile(r"(?<![\d.])" + re.escape(value) + r"(?!\d|\.\d)")
     return any(pattern.search(t) for t in texts)
 
 
@@ -41,33 +45,31 @@ def number_sources(answer: str, question: str, labels: Iterable[str] = ()) -> li
     out = []
     for m in NUMBER.finditer(answer):
         start, value = m.start(), m.group()
-        earlier = {result for _, end, _, result in calls if end <= start}
         call = next((c for c in calls if c[0] <= start < c[1]), None)
-        if call is not None:
-            source = (
-                "calc-result" if start >= call[2] else ("calc-retype" if value in earlier else "calc-copy")
-            )
-        elif value in earlier:
-            source = "text-retype"
-        elif _written_in(value, [question]):
-            source = "text-question"
-        elif _written_in(value, labels):
-            source = "text-label"
+        if call is not None and start >= call[2]:
+            out.append((start, m.end(), "calc-result"))
+            continue
+        if value in {result for _, end, _, result in calls if end <= start}:
+            origin = "retype"
+        elif written_in(value, [question]):
+            origin = "question"
+        elif written_in(value, labels):
+            origin = "label"
         else:
-            source = "text-other"
-        out.append((start, m.end(), source))
+            origin = "other"
+        out.append((start, m.end(), f"{'calc' if call is not None else 'text'}-{origin}"))
     return out
 
 
-def _label_strings(model: Any, features: dict[str, Any]) -> list[str]:
+def _label_strings(model: Any, labels: dict[str, Any]) -> list[str]:
     """The strings packed into one image's label slots (argmax characters), in slot order."""
     from svemath.mllm.labels import KIND_CHAR, KIND_SEP
 
-    if "label_kind" not in features:
+    if "label_kind" not in labels:
         return []
     strings, current = [], ""
     charset = model.geoglip.charset
-    for kind, probs in zip(features["label_kind"][0].tolist(), features["label_probs"][0]):
+    for kind, probs in zip(labels["label_kind"][0].tolist(), labels["label_probs"][0]):
         if kind == KIND_CHAR:
             current += charset.decode([int(probs.argmax())])
         elif kind == KIND_SEP:
@@ -76,16 +78,23 @@ def _label_strings(model: Any, features: dict[str, Any]) -> list[str]:
     return strings
 
 
+def _rate(correct: int, n: int) -> dict[str, Any]:
+    return {"n": n, "correct": correct, "accuracy": round(correct / n, 4) if n else None}
+
+
 def teacher_forced_numbers(model: Any, processor: Any, records: Iterable[Any]) -> dict[str, Any]:
-    """Per source: ``{"n", "correct", "accuracy"}`` over the numbers of the records' answers (records with
-    one question and one answer; an answer cut by the processor's ``max_length`` is skipped and counted)."""
+    """Per source ``{"n", "correct", "accuracy"}`` over the numbers of the records' answers, plus
+    ``label_values`` (see the module docstring). Records whose answer the processor cuts (``max_length``)
+    are skipped and counted."""
     import torch
 
     from svemath.images import load_image
+    from svemath.mllm.labels import read_labels
 
     tokenizer = processor.tokenizer
     counts = {s: [0, 0] for s in SOURCES}
-    n_records = skipped = 0
+    written = {"in_diagram": 0, "read": 0, "in_slots": 0}
+    n_records = truncated = 0
     model.eval()
     for record in records:
         conversation = record.conversations
@@ -93,34 +102,48 @@ def teacher_forced_numbers(model: Any, processor: Any, records: Iterable[Any]) -
         if len(answers) != 1 or conversation[-1] is not answers[0]:
             continue  # one question, one reference answer: the supervised tokens are exactly that answer
         answer = answers[0]["value"]
+        question = "\n".join(t["value"] for t in conversation[:-1])
         image = load_image(record.image) if record.image is not None else None
         batch = processor.collate([processor.encode_sample(conversation, image)])
+        targets = batch["labels"][0]
+        positions = (targets != -100).nonzero().flatten().tolist()
+        ids = [int(targets[p]) for p in positions]  # the answer's tokens, then <|im_end|>
+        if not tokenizer.decode(ids).startswith(answer):
+            truncated += 1
+            continue
         with torch.inference_mode():
             features = None
             if image is not None:
                 features = model.encode_images(batch["pixel_values"], batch.get("geo_pixel_values"))
             inputs = {k: v for k, v in batch.items() if "pixel" not in k}
             logits = model(**inputs, image_features=features).logits[0]
-        targets = batch["labels"][0]
-        positions = (targets != -100).nonzero().flatten().tolist()
-        # the supervised tokens are the answer (then <|im_end|>): map each to its character span
-        ids = [int(targets[p]) for p in positions]
-        if not tokenizer.decode(ids).startswith(answer):  # truncated by max_length
-            skipped += 1
-            continue
+            read_all = []
+            if features is not None and "label_kind" in features:
+                geo = model.geoglip(batch["geo_pixel_values"])
+                read_all = _label_strings(model, read_labels(model.geoglip, geo, ALL_SLOTS))
         offsets = [len(tokenizer.decode(ids[:i])) for i in range(len(ids) + 1)]
         right = [int(logits[p - 1].argmax()) == int(targets[p]) for p in positions]
-        strings = _label_strings(model, features) if features else []
-        for start, end, source in number_sources(answer, conversation[0]["value"], strings):
+        in_slots = _label_strings(model, features) if features is not None else []
+        diagram_texts = [t.get("text", "") for t in (record.data.get("annotations") or {}).get("texts", [])]
+        for start, end, source in number_sources(answer, question, in_slots):
             tokens = [i for i in range(len(ids)) if offsets[i] < end and offsets[i + 1] > start]
+            if not tokens:
+                raise AssertionError(f"{record.id}: number at {start}:{end} maps to no answer token")
             counts[source][0] += all(right[i] for i in tokens)
             counts[source][1] += 1
+            value = answer[start:end]
+            if (
+                source != "calc-result"
+                and not source.endswith("-retype")
+                and written_in(value, diagram_texts)
+            ):
+                written["in_diagram"] += 1
+                written["read"] += written_in(value, read_all)
+                written["in_slots"] += written_in(value, in_slots)
         n_records += 1
     return {
         "records": n_records,
-        "skipped_truncated": skipped,
-        "sources": {
-            s: {"n": n, "correct": c, "accuracy": round(c / n, 4) if n else None}
-            for s, (c, n) in counts.items()
-        },
+        "skipped_truncated": truncated,
+        "sources": {s: _rate(c, n) for s, (c, n) in counts.items()},
+        "label_values": written,
     }

@@ -159,7 +159,7 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
         (or narrowed) and then fine-tuned; an attached processor is updated too."""
         if self.label_embedder is None:
             raise ConfigError("this model has no label tokens (label_slots=0): nothing to resize")
-        if not isinstance(slots, int) or slots < 1:
+        if not isinstance(slots, int) or isinstance(slots, bool) or slots < 1:
             raise ConfigError(f"label_slots must be a positive integer, got {slots!r}")
         self.config.num_image_tokens += slots - self.label_slots
         self.config.label_slots = self.label_slots = slots
@@ -313,10 +313,16 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
         frozen again (loading installs new parameters with requires_grad=True) and non-persistent buffers
         are recomputed (they are derived from the config, not saved; transformers leaves them uninitialised)."""
         wants_info = kwargs.pop("output_loading_info", False)
+        ignore_sizes = kwargs.pop("ignore_mismatched_sizes", False)  # the caller's choice: then not an error
         model, info = super().from_pretrained(
-            pretrained_model_name_or_path, *args, output_loading_info=True, **kwargs
+            pretrained_model_name_or_path,
+            *args,
+            output_loading_info=True,
+            ignore_mismatched_sizes=True,
+            **kwargs,
         )
-        bad = {k: sorted(info.get(k) or []) for k in ("missing_keys", "unexpected_keys", "mismatched_keys")}
+        checked = ("missing_keys", "unexpected_keys") + (() if ignore_sizes else ("mismatched_keys",))
+        bad = {k: sorted(str(x) for x in info.get(k) or []) for k in checked}
         if any(bad.values()) and not wants_info:
             detail = "; ".join(f"{k.replace('_', ' ')}: {v[:4]}" for k, v in bad.items() if v)
             raise CheckpointError(

@@ -65,6 +65,13 @@ def test_weights_that_do_not_match_the_config_raise(tmp_path):
         load_pretrained(tmp_path)
     _, info = SVEMathForConditionalGeneration.from_pretrained(tmp_path, output_loading_info=True)
     assert info["missing_keys"] and info["unexpected_keys"]  # asked for: the caller decides
+    weights[key] = weights.pop(key.replace("projector.", "projector_old."))[
+        ..., :1
+    ].contiguous()  # wrong shape
+    save_file(weights, tmp_path / "model.safetensors", metadata={"format": "pt"})
+    with pytest.raises(CheckpointError, match="mismatched keys"):
+        load_pretrained(tmp_path)
+    SVEMathForConditionalGeneration.from_pretrained(tmp_path, ignore_mismatched_sizes=True)  # asked for
 
 
 def test_bfloat16_round_trip_keeps_rope_in_float32(tmp_path):

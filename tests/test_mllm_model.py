@@ -233,10 +233,9 @@ def test_label_slots_can_be_resized_on_a_built_model(tmp_path):
     from svemath.mllm.presets import load_pretrained, save_pretrained
     from svemath.train.modeling import apply_stage_overrides
 
-    model, processor = tiny_test_model(geoglip=True)
-    model.processor = processor
+    model, processor = tiny_test_model(geoglip=True)  # the processor is not attached: updated all the same
     before = model.config.num_image_tokens
-    apply_stage_overrides(model, {"label_slots": model.label_slots + 16})
+    apply_stage_overrides(model, processor, {"label_slots": model.label_slots + 16})
     assert model.config.num_image_tokens == processor.num_image_tokens == before + 16
     batch = processor(conversations=CONVS, images=IMAGES)
     with torch.no_grad():
@@ -246,8 +245,10 @@ def test_label_slots_can_be_resized_on_a_built_model(tmp_path):
     save_pretrained(model, processor, tmp_path)
     loaded, loaded_processor = load_pretrained(tmp_path)
     assert loaded.label_slots == model.label_slots and loaded_processor.num_image_tokens == before + 16
-    with pytest.raises(ConfigError, match="known: \\['label_slots'\\]"):
-        apply_stage_overrides(model, {"label_slot": 3})
+    with pytest.raises(ConfigError, match="override\\(s\\) \\['label_slot'\\]; known: \\['label_slots'\\]"):
+        apply_stage_overrides(model, processor, {"label_slot": 3})
+    with pytest.raises(ConfigError, match="positive integer"):
+        model.set_label_slots(True)
     clip_only, _ = tiny_test_model(geoglip=False)
     with pytest.raises(ConfigError, match="no label tokens"):
         clip_only.set_label_slots(8)

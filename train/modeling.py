@@ -101,17 +101,24 @@ def load_model_dir(path: Path) -> tuple[Any, Any]:
     return load_pretrained(path)
 
 
-def _set_label_slots(model: Any, value: Any) -> None:
+def _set_label_slots(model: Any, processor: Any, value: Any) -> None:
     model.set_label_slots(value)
+    processor.num_image_tokens = model.config.num_image_tokens  # also when it is not attached to the model
 
 
-# stage.model_overrides key -> how to apply it to a loaded model (and its attached processor)
+# stage.model_overrides key -> how to apply it to a loaded model and its processor
 STAGE_OVERRIDES = {"label_slots": _set_label_slots}
 
 
-def apply_stage_overrides(model: Any, overrides: dict[str, Any]) -> None:
+def check_stage_overrides(overrides: dict[str, Any]) -> None:
+    """Fail before any training when a stage names an override that does not exist."""
+    unknown = sorted(set(overrides) - set(STAGE_OVERRIDES))
+    if unknown:
+        raise ConfigError(f"unknown stage model override(s) {unknown}; known: {sorted(STAGE_OVERRIDES)}")
+
+
+def apply_stage_overrides(model: Any, processor: Any, overrides: dict[str, Any]) -> None:
     """Apply a stage's ``model_overrides`` to the model it starts from (a no-op for an empty dict)."""
+    check_stage_overrides(overrides)
     for key, value in overrides.items():
-        if key not in STAGE_OVERRIDES:
-            raise ConfigError(f"unknown stage model override {key!r}; known: {sorted(STAGE_OVERRIDES)}")
-        STAGE_OVERRIDES[key](model, value)
+        STAGE_OVERRIDES[key](model, processor, value)

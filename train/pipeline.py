@@ -149,7 +149,10 @@ def run_recipe(
     needed = {e.dataset for s in to_run for e in s.data} | {s.heldout for s in to_run if s.heldout}
     needed |= set(recipe.model.get("tokenizer_corpus", []) if isinstance(recipe.model, dict) else [])
     from svemath.train.distributed import process_state
-    from svemath.train.modeling import apply_stage_overrides
+    from svemath.train.modeling import apply_stage_overrides, check_stage_overrides
+
+    for stage in to_run:
+        check_stage_overrides(stage.model_overrides)
 
     state = process_state(deepspeed=recipe.distributed == "deepspeed")
     with state.main_process_first():  # rank 0 generates; the others then find the datasets in place
@@ -181,7 +184,7 @@ def run_recipe(
             if not source.exists():
                 raise ConfigError(f"stage {stage.name!r} starts from {source}, which does not exist")
             model, processor = load_stage_model(source)
-        apply_stage_overrides(model, stage.model_overrides)
+        apply_stage_overrides(model, processor, stage.model_overrides)
         runner = StageRunner(recipe, stage, stage_dir)
         result: StageResult = runner.run(model, processor, paths, resume=resume)
         model = runner.accelerator.unwrap_model(model)
