@@ -61,23 +61,6 @@ def number_sources(answer: str, question: str, labels: Iterable[str] = ()) -> li
     return out
 
 
-def _label_strings(model: Any, labels: dict[str, Any]) -> list[str]:
-    """The strings packed into one image's label slots (argmax characters), in slot order."""
-    from svemath.mllm.labels import KIND_CHAR, KIND_SEP
-
-    if "label_kind" not in labels:
-        return []
-    strings, current = [], ""
-    charset = model.geoglip.charset
-    for kind, probs in zip(labels["label_kind"][0].tolist(), labels["label_probs"][0]):
-        if kind == KIND_CHAR:
-            current += charset.decode([int(probs.argmax())])
-        elif kind == KIND_SEP:
-            strings.append(current)
-            current = ""
-    return strings
-
-
 def _rate(correct: int, n: int) -> dict[str, Any]:
     return {"n": n, "correct": correct, "accuracy": round(correct / n, 4) if n else None}
 
@@ -89,7 +72,8 @@ def teacher_forced_numbers(model: Any, processor: Any, records: Iterable[Any]) -
     import torch
 
     from svemath.images import load_image
-    from svemath.mllm.labels import read_labels
+    from svemath.mllm import towers
+    from svemath.mllm.labels import read_labels, slot_strings
 
     tokenizer = processor.tokenizer
     counts = {s: [0, 0] for s in SOURCES}
@@ -111,19 +95,20 @@ def teacher_forced_numbers(model: Any, processor: Any, records: Iterable[Any]) -
         if not tokenizer.decode(ids).startswith(answer):
             truncated += 1
             continue
+        in_slots, read_all = [], []
         with torch.inference_mode():
-            features = None
-            if image is not None:
-                features = model.encode_images(batch["pixel_values"], batch.get("geo_pixel_values"))
+            features, raw = None, {}
+            if image is not None:  # one tower pass; GeoGLIP's output is kept to re-read without a slot limit
+                features = towers.encode(model.clip, model.geoglip, model.router, batch["pixel_values"],
+                                         batch.get("geo_pixel_values"), raw, model.label_slots)  # fmt: skip
             inputs = {k: v for k, v in batch.items() if "pixel" not in k}
             logits = model(**inputs, image_features=features).logits[0]
-            read_all = []
             if features is not None and "label_kind" in features:
-                geo = model.geoglip(batch["geo_pixel_values"])
-                read_all = _label_strings(model, read_labels(model.geoglip, geo, ALL_SLOTS))
+                charset = model.geoglip.charset
+                in_slots = slot_strings(features, charset)
+                read_all = slot_strings(read_labels(model.geoglip, raw["geoglip"], ALL_SLOTS), charset)
         offsets = [len(tokenizer.decode(ids[:i])) for i in range(len(ids) + 1)]
         right = [int(logits[p - 1].argmax()) == int(targets[p]) for p in positions]
-        in_slots = _label_strings(model, features) if features is not None else []
         diagram_texts = [t.get("text", "") for t in (record.data.get("annotations") or {}).get("texts", [])]
         for start, end, source in number_sources(answer, question, in_slots):
             tokens = [i for i in range(len(ids)) if offsets[i] < end and offsets[i + 1] > start]

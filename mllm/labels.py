@@ -100,6 +100,19 @@ def read_labels(
     return {"label_probs": probs, "label_boxes": boxes_out, "label_kind": kind}
 
 
+def slot_strings(labels: dict[str, torch.Tensor], charset: Any, row: int = 0) -> list[str]:
+    """The label strings packed in image ``row``'s slots (argmax characters), in slot order: the
+    inverse of :func:`read_labels`' packing, for diagnostics."""
+    strings, current = [], ""
+    for kind, probs in zip(labels["label_kind"][row].tolist(), labels["label_probs"][row]):
+        if kind == KIND_CHAR:
+            current += charset.decode([int(probs.argmax())])
+        elif kind == KIND_SEP:
+            strings.append(current)
+            current = ""
+    return strings
+
+
 class LabelEmbedder(nn.Module):
     """Packed label slots -> LM input vectors ``[B, S, D]`` (see the module docstring).
 

@@ -42,8 +42,8 @@ class _Oracle:
             model,
             None if wrong is None else processor.tokenizer.convert_tokens_to_ids(wrong),
         )
-        self.geoglip = model.geoglip
-        self.encode_images = model.encode_images
+        self.clip, self.geoglip, self.router = model.clip, model.geoglip, model.router
+        self.label_slots = model.label_slots
 
     def eval(self):
         return self
@@ -65,7 +65,7 @@ def test_teacher_forcing_reads_each_number_at_its_tokens(wrong):
     record = SimpleNamespace(id="r0", conversations=conversation, image=None, data={})
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("svemath.images.load_image", lambda _: diagram(0))
-        mp.setattr("svemath.eval.numbers._label_strings", lambda *_: [])  # an untrained reader: no labels
+        mp.setattr("svemath.mllm.labels.slot_strings", lambda *_: [])  # an untrained reader: no labels
         record.image = "diagram.png"
         result = teacher_forced_numbers(_Oracle(model, processor, wrong), processor, [record])
     assert result["records"] == 1 and result["skipped_truncated"] == 0
