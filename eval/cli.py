@@ -220,6 +220,10 @@ def cmd_numbers(args: argparse.Namespace) -> int:
     for source, row in result["sources"].items():
         if row["n"]:
             print(f"  {source:14s} {row['correct']:5d}/{row['n']:<5d} {100 * row['accuracy']:5.1f}%")
+    for bucket, row in result["label_copies_by_rivals"].items():
+        if row["n"]:
+            share = f"{row['correct']}/{row['n']} {100 * row['accuracy']:.1f}%"
+            print(f"  label copies, {bucket} numeric labels in the slots: {share}")
     print(f"{result['records']} records -> {args.out}")
     return 0
 

@@ -15,6 +15,9 @@ tokens. Each number of the answer gets a source ``PLACE-ORIGIN`` (:func:`number_
 Digits inside names (``P1``, ``∠1``) and exponents (``16^2``) count as numbers too. For records with
 annotated text labels, ``label_values`` follows the numbers of the answer that are written in the
 diagram: how many the reader reads at all (any number of slots) and how many fit in the model's slots.
+``label_copies_by_rivals`` splits the ``label`` copies by how many numeric label strings the slots hold
+(``1``, ``2-3``, ``4+``): with one, copying needs no association of a label with a diagram element;
+with several, the model must pick the one that belongs to the element the sentence names.
 
 ``svemath eval numbers --model DIR|default --data DIR [--limit N] --out FILE.json``.
 """
@@ -29,6 +32,7 @@ NUMBER = re.compile(r"\d+(?:\.\d+)?")
 CALL = re.compile(r"<<([^=<>]*)=([^<>]*)>>")
 ORIGINS = ("retype", "question", "label", "other")
 SOURCES = ("calc-result", *(f"{place}-{o}" for place in ("text", "calc") for o in ORIGINS))
+RIVAL_BUCKETS = ("1", "2-3", "4+")
 ALL_SLOTS = 512  # "read at all": the reader's labels packed without a slot limit
 
 
@@ -61,6 +65,12 @@ def number_sources(answer: str, question: str, labels: Iterable[str] = ()) -> li
     return out
 
 
+def rival_bucket(labels: Iterable[str]) -> str:
+    """How many of ``labels`` hold a number, as a bucket of :data:`RIVAL_BUCKETS`."""
+    k = sum(1 for text in labels if NUMBER.search(text))
+    return "1" if k <= 1 else ("2-3" if k <= 3 else "4+")
+
+
 def _rate(correct: int, n: int) -> dict[str, Any]:
     return {"n": n, "correct": correct, "accuracy": round(correct / n, 4) if n else None}
 
@@ -77,6 +87,7 @@ def teacher_forced_numbers(model: Any, processor: Any, records: Iterable[Any]) -
 
     tokenizer = processor.tokenizer
     counts = {s: [0, 0] for s in SOURCES}
+    by_rivals = {b: [0, 0] for b in RIVAL_BUCKETS}
     written = {"in_diagram": 0, "read": 0, "in_slots": 0}
     n_records = truncated = 0
     model.eval()
@@ -114,8 +125,13 @@ def teacher_forced_numbers(model: Any, processor: Any, records: Iterable[Any]) -
             tokens = [i for i in range(len(ids)) if offsets[i] < end and offsets[i + 1] > start]
             if not tokens:
                 raise AssertionError(f"{record.id}: number at {start}:{end} maps to no answer token")
-            counts[source][0] += all(right[i] for i in tokens)
+            ok = all(right[i] for i in tokens)
+            counts[source][0] += ok
             counts[source][1] += 1
+            if source.endswith("-label"):
+                bucket = by_rivals[rival_bucket(in_slots)]
+                bucket[0] += ok
+                bucket[1] += 1
             value = answer[start:end]
             if (
                 source != "calc-result"
@@ -131,4 +147,5 @@ def teacher_forced_numbers(model: Any, processor: Any, records: Iterable[Any]) -
         "skipped_truncated": truncated,
         "sources": {s: _rate(c, n) for s, (c, n) in counts.items()},
         "label_values": written,
+        "label_copies_by_rivals": {b: _rate(c, n) for b, (c, n) in by_rivals.items()},
     }

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from svemath.eval.numbers import number_sources, teacher_forced_numbers
+from svemath.eval.numbers import number_sources, rival_bucket, teacher_forced_numbers
 from svemath.mllm.testing import diagram, tiny_test_model
 
 QUESTION = "BC = 16 and AC = 30. The side AB is marked x. Find x."
@@ -79,6 +79,23 @@ def test_teacher_forcing_reads_each_number_at_its_tokens(wrong):
         assert correct == {"text-question": 1, "text-other": 2, "text-retype": 0,
                            "calc-question": 1, "calc-other": 2, "calc-result": 1, "calc-retype": 1}  # fmt: skip
     assert json.dumps(result)
+
+
+@pytest.mark.parametrize(("labels", "bucket"), [(["A", "47°"], "1"), (["A", "47°", "16 cm", "x"], "2-3")])
+def test_label_copies_split_by_rival_labels(labels, bucket):
+    """The label copy (47) lands in the bucket of how many numeric strings the slots hold."""
+    assert rival_bucket(labels) == bucket and rival_bucket(["1", "2", "3", "4"]) == "4+"
+    model, processor = tiny_test_model(geoglip=True)
+    conversation = [{"from": "human", "value": "<image>\n" + QUESTION}, {"from": "gpt", "value": ANSWER}]
+    record = SimpleNamespace(id="r0", conversations=conversation, image="diagram.png", data={})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("svemath.images.load_image", lambda _: diagram(0))
+        mp.setattr("svemath.mllm.labels.slot_strings", lambda *_: labels)
+        result = teacher_forced_numbers(_Oracle(model, processor, "7"), processor, [record])
+    assert result["sources"]["text-label"] == {"n": 1, "correct": 0, "accuracy": 0.0}  # the oracle misses '7'
+    by_rivals = result["label_copies_by_rivals"]
+    assert by_rivals[bucket] == {"n": 1, "correct": 0, "accuracy": 0.0}
+    assert sum(row["n"] for row in by_rivals.values()) == 1
 
 
 def test_numbers_command(tmp_path, capsys):
