@@ -61,8 +61,6 @@ class SVEMathConfig(PreTrainedConfig):
     # paper); label_char_token_ids maps the reader's charset to LM token ids (set by build_model)
     label_slots: int = 0
     label_char_token_ids: list[int] | None = None
-    # "nearest": value labels also carry the embedding of the nearest name labels (svemath.mllm.labels)
-    label_owners: str = "none"
 
     def __post_init__(self, **kwargs: Any) -> None:
         self.clip = _as_dict(self.clip, "clip")
@@ -80,10 +78,6 @@ class SVEMathConfig(PreTrainedConfig):
             raise ConfigError(f"image_token must be a non-empty string, got {self.image_token!r}")
         if not isinstance(self.label_slots, int) or self.label_slots < 0:
             raise ConfigError(f"label_slots must be a non-negative integer, got {self.label_slots!r}")
-        if self.label_owners not in ("none", "nearest"):
-            raise ConfigError(f"unknown label_owners {self.label_owners!r}; known: none, nearest")
-        if self.label_owners != "none" and not self.label_slots:
-            raise ConfigError("label_owners needs label tokens (label_slots > 0)")
         if self.label_slots and self.geoglip is None:
             raise ConfigError("label_slots needs GeoGLIP (its label reader); the CLIP-only model has none")
         for name in ("image_token_id", "num_image_tokens"):

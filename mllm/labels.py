@@ -26,12 +26,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from svemath.errors import ConfigError
-
 KIND_EMPTY, KIND_CHAR, KIND_SEP = 0, 1, 2
 LABEL_KEYS = ("label_probs", "label_boxes", "label_kind")
-LABEL_OWNERS = ("none", "nearest")
-OWNER_TAU = 0.05  # distance scale of the nearest-name weights, in units of the image side
 
 
 def reading_order(boxes: torch.Tensor) -> list[int]:
@@ -117,54 +113,13 @@ def slot_strings(labels: dict[str, torch.Tensor], charset: Any, row: int = 0) ->
     return strings
 
 
-def owner_vectors(
-    features: dict[str, torch.Tensor],
-    char_vectors: torch.Tensor,
-    is_letter: torch.Tensor,
-    is_digit: torch.Tensor,
-    tau: float = OWNER_TAU,
-) -> torch.Tensor:
-    """Per slot, the weighted mean character vector of the name labels nearest to its label ``[B, S, D]``
-    (zero for slots of labels without a digit, and where no name label exists).
-
-    ``char_vectors [B, S, D]``: each slot's character vector; ``is_letter`` / ``is_digit [V]``: masks
-    over the reader's classes. A label is the run of character slots up to its separator; a *name* is a
-    label whose characters (argmax) are all letters; a *value* holds at least one digit."""
-    kind = features["label_kind"].long()
-    sep = (kind == KIND_SEP).long()
-    label_id = sep.cumsum(1) - sep  # [B, S]: the separator belongs to the label it closes
-    num_labels = kind.shape[1]
-    member = F.one_hot(label_id, num_labels).to(char_vectors.dtype) * (kind > 0)[..., None]  # [B, S, L]
-    chars = (kind == KIND_CHAR).to(char_vectors.dtype)  # [B, S]
-    best = features["label_probs"].argmax(-1)  # [B, S]
-    letters = torch.einsum("bsl,bs->bl", member, chars * is_letter[best].to(chars.dtype))
-    digits = torch.einsum("bsl,bs->bl", member, chars * is_digit[best].to(chars.dtype))
-    n_chars = torch.einsum("bsl,bs->bl", member, chars)
-    is_name = (n_chars > 0) & (letters == n_chars)  # [B, L]
-    is_value = digits > 0
-    boxes = features["label_boxes"].to(char_vectors.dtype)
-    centres = torch.stack(((boxes[..., 0] + boxes[..., 2]) / 2, (boxes[..., 1] + boxes[..., 3]) / 2), -1)
-    size = member.sum(1).clamp(min=1)  # [B, L] slots per label
-    label_centre = torch.einsum("bsl,bsc->blc", member, centres) / size[..., None]  # [B, L, 2]
-    name_vec = torch.einsum("bsl,bsd->bld", member * chars[..., None], char_vectors)
-    name_vec = name_vec / n_chars.clamp(min=1)[..., None]  # [B, L, D] mean character vector
-    dist = torch.cdist(label_centre, label_centre)  # [B, L, L]
-    logits = (-dist / tau).masked_fill(~is_name[:, None, :], float("-inf"))
-    weights = torch.nan_to_num(logits.softmax(-1)) * (is_value & is_name.any(-1, keepdim=True))[..., None]
-    owners = weights @ name_vec  # [B, L, D]
-    return member @ owners  # [B, S, D]
-
-
 class LabelEmbedder(nn.Module):
     """Packed label slots -> LM input vectors ``[B, S, D]`` (see the module docstring).
 
     ``char_token_ids[c]`` is the LM token id of reader character c (index 0 is END), or -1 when the
-    tokenizer has no single token for it (those characters get a learned vector). ``owners``: ``"none"``
-    or ``"nearest"`` (add :func:`owner_vectors`; needs ``charset``, the reader's characters)."""
+    tokenizer has no single token for it (those characters get a learned vector)."""
 
-    def __init__(
-        self, char_token_ids: list[int], hidden_size: int, owners: str = "none", charset: str = ""
-    ) -> None:
+    def __init__(self, char_token_ids: list[int], hidden_size: int) -> None:
         super().__init__()
         ids = torch.tensor(char_token_ids, dtype=torch.long)
         # persistent: saved with the weights, so a checkpoint loads them whatever the init path
@@ -174,30 +129,6 @@ class LabelEmbedder(nn.Module):
         self.box = nn.Sequential(nn.Linear(4, hidden_size), nn.GELU(), nn.Linear(hidden_size, hidden_size))
         self.kind = nn.Embedding(3, hidden_size)
         nn.init.normal_(self.kind.weight, std=0.02)
-        self.set_owners(owners, charset)
-
-    def set_owners(self, owners: str, charset: str) -> None:
-        """Switch the owner vectors on (``"nearest"``: adds the learned ``owner_proj``, 0.5 I at first,
-        unless it exists) or off (``"none"``: drops it)."""
-        if owners not in LABEL_OWNERS:
-            raise ConfigError(f"unknown label_owners {owners!r}; known: {', '.join(LABEL_OWNERS)}")
-        if owners != "none" and len(charset) + 1 != len(self.char_token_ids):
-            raise ConfigError(
-                f"label_owners={owners!r} needs the reader's {len(self.char_token_ids) - 1} characters, "
-                f"got {len(charset)}"
-            )
-        self.owners = owners
-        if owners == "none":
-            self.owner_proj = None
-        elif getattr(self, "owner_proj", None) is None:  # a learned map, starting as half the mean embedding
-            hidden = self.extra.shape[1]
-            self.owner_proj = nn.Linear(hidden, hidden, bias=False).to(self.extra)
-            nn.init.eye_(self.owner_proj.weight)
-            self.owner_proj.weight.data.mul_(0.5)
-        # END, then the reader's characters; plain lists, not buffers: derived from the charset, and a
-        # non-persistent buffer would come back uninitialised from a meta-device load
-        self.letter_classes = [False] + [c.isalpha() for c in charset]
-        self.digit_classes = [False] + [c.isdigit() for c in charset]
 
     def forward(self, features: dict[str, torch.Tensor], token_embeddings: nn.Embedding) -> torch.Tensor:
         probs = features["label_probs"].to(self.extra.dtype)
@@ -205,12 +136,7 @@ class LabelEmbedder(nn.Module):
         table = self.has_token * lm_rows + (1 - self.has_token) * self.extra  # [V, D]
         kind = features["label_kind"].long()
         mask = (kind > 0).to(self.extra.dtype)[..., None]
-        chars = probs @ table  # [B, S, D]
-        vec = chars + self.box(features["label_boxes"].to(self.extra.dtype)) * mask
-        if self.owners == "nearest":
-            is_letter = torch.tensor(self.letter_classes, device=chars.device)
-            is_digit = torch.tensor(self.digit_classes, device=chars.device)
-            vec = vec + self.owner_proj(owner_vectors(features, chars, is_letter, is_digit))
+        vec = probs @ table + self.box(features["label_boxes"].to(self.extra.dtype)) * mask
         return vec + self.kind(kind)
 
 

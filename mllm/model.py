@@ -106,9 +106,7 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
                     f"label_slots needs label_char_token_ids for the {self.geoglip.charset.num_classes} reader "
                     "classes (build_model sets them from the tokenizer)"
                 )
-            self.label_embedder = LabelEmbedder(
-                ids, config.text_config.hidden_size, config.label_owners, self.geoglip.charset.chars
-            )
+            self.label_embedder = LabelEmbedder(ids, config.text_config.hidden_size)
         else:
             self.label_embedder = None
         num_image_tokens = towers.grids_per_image(self.router, config) * self.projector.tokens_per_grid()
@@ -167,15 +165,6 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
         self.config.label_slots = self.label_slots = slots
         if self.processor is not None:
             self.processor.num_image_tokens = self.config.num_image_tokens
-
-    def set_label_owners(self, owners: str) -> None:
-        """Switch the label tokens' owner vectors (``"none"`` | ``"nearest"``, :mod:`svemath.mllm.labels`)
-        on a built or trained model, to fine-tune it with them (their one new weight, a linear map, starts
-        near a plain sum)."""
-        if self.label_embedder is None:
-            raise ConfigError("this model has no label tokens (label_slots=0): no label owners to set")
-        self.label_embedder.set_owners(owners, self.geoglip.charset.chars)
-        self.config.label_owners = owners
 
     def encode_images(
         self, pixel_values: torch.Tensor, geo_pixel_values: torch.Tensor | None = None

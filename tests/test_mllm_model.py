@@ -229,82 +229,6 @@ def test_label_embedder_uses_the_lm_embedding_of_read_characters():
     assert emb.weight.grad[3].abs().sum() > 0 and emb.weight.grad[7].abs().sum() == 0
 
 
-def _packed(labels, charset):
-    """Label slots for ``[(text, (cx, cy)), ...]`` read with certainty, in that order."""
-    from svemath.mllm.labels import KIND_CHAR, KIND_SEP
-
-    probs, boxes, kind = [], [], []
-    for text, (x, y) in labels:
-        for ch in [*text, None]:
-            row = torch.zeros(len(charset) + 1)
-            if ch is not None:
-                row[charset.index(ch) + 1] = 1.0
-            probs.append(row)
-            boxes.append([x - 0.02, y - 0.02, x + 0.02, y + 0.02])
-            kind.append(KIND_CHAR if ch is not None else KIND_SEP)
-    pad = 2
-    probs += [torch.zeros(len(charset) + 1)] * pad
-    boxes += [[0.0] * 4] * pad
-    kind += [0] * pad
-    return {"label_probs": torch.stack(probs)[None], "label_boxes": torch.tensor(boxes)[None],
-            "label_kind": torch.tensor(kind, dtype=torch.float32)[None]}  # fmt: skip
-
-
-def test_owner_vectors_give_values_their_nearest_names():
-    from svemath.mllm.labels import owner_vectors
-
-    charset = "ABKMx12°"
-    is_letter = torch.tensor([False] + [c.isalpha() for c in charset])
-    is_digit = torch.tensor([False] + [c.isdigit() for c in charset])
-    # side KM carries 12, vertex A is far away, angle 21° sits at A
-    feats = _packed([("K", (0.1, 0.1)), ("M", (0.5, 0.1)), ("A", (0.9, 0.9)), ("12", (0.3, 0.13)),
-                     ("21°", (0.85, 0.85))], charset)  # fmt: skip
-    chars = feats["label_probs"]  # identity embedding: a vector per class
-    owners = owner_vectors(feats, chars, is_letter, is_digit)[0]
-    k, m, a = (charset.index(c) + 1 for c in "KMA")
-    assert owners[:6].abs().sum() == 0  # name labels (K, M, A and their separators) get nothing
-    for slot in (6, 7, 8):  # "1", "2", separator: half K, half M
-        assert torch.allclose(owners[slot, [k, m]], torch.tensor([0.5, 0.5]), atol=1e-3)
-    assert owners[9:12, a].min() > 0.99  # "21°" belongs to A
-    assert owners[13:].abs().sum() == 0  # empty slots
-    no_names = _packed([("12", (0.3, 0.1)), ("21°", (0.6, 0.6))], charset)
-    assert owner_vectors(no_names, no_names["label_probs"], is_letter, is_digit).abs().sum() == 0
-
-
-def test_label_owners_switch_on_a_trained_model_and_round_trip(tmp_path):
-    from svemath.mllm.presets import load_pretrained, save_pretrained
-    from svemath.train.modeling import apply_stage_overrides
-
-    model, processor = tiny_test_model(geoglip=True)
-    batch = processor(conversations=CONVS, images=IMAGES)
-    with torch.no_grad():
-        feats = model.encode_images(batch["pixel_values"], batch["geo_pixel_values"])
-    charset = model.geoglip.charset.chars
-    letters = [c for c in charset if c.isalpha()][:2]
-    digit = next(c for c in charset if c.isdigit())
-    packed = _packed([(letters[0], (0.2, 0.2)), (letters[1], (0.6, 0.2)), (digit, (0.4, 0.22))], charset)
-    slots = model.label_slots
-    for key, value in packed.items():  # two names and a value in the first image's slots
-        feats[key][0] = 0
-        feats[key][0, : value.shape[1]] = value[0, :slots]
-    inputs = {k: v for k, v in batch.items() if "pixel" not in k}
-    with torch.no_grad():
-        before = model(**inputs, image_features=feats).logits
-    apply_stage_overrides(model, processor, {"label_owners": "nearest"})
-    assert model.config.label_owners == "nearest"
-    with torch.no_grad():
-        after = model(**inputs, image_features=feats).logits
-    assert not torch.allclose(before[0], after[0])  # the value slot now carries its owners
-    assert torch.allclose(before[1], after[1], atol=1e-5)  # no labels read in the second image
-    save_pretrained(model, processor, tmp_path)
-    loaded, _ = load_pretrained(tmp_path)
-    assert loaded.config.label_owners == "nearest"
-    with torch.no_grad():
-        assert torch.allclose(loaded(**inputs, image_features=feats).logits, after, atol=1e-5)
-    with pytest.raises(ConfigError, match="unknown label_owners 'far'; known: none, nearest"):
-        model.set_label_owners("far")
-
-
 def test_label_slots_can_be_resized_on_a_built_model(tmp_path):
     from svemath.mllm.presets import load_pretrained, save_pretrained
     from svemath.train.modeling import apply_stage_overrides
@@ -321,9 +245,7 @@ def test_label_slots_can_be_resized_on_a_built_model(tmp_path):
     save_pretrained(model, processor, tmp_path)
     loaded, loaded_processor = load_pretrained(tmp_path)
     assert loaded.label_slots == model.label_slots and loaded_processor.num_image_tokens == before + 16
-    with pytest.raises(
-        ConfigError, match="override\\(s\\) \\['label_slot'\\]; known: \\['label_owners', 'label_slots'\\]"
-    ):
+    with pytest.raises(ConfigError, match="override\\(s\\) \\['label_slot'\\]; known: \\['label_slots'\\]"):
         apply_stage_overrides(model, processor, {"label_slot": 3})
     with pytest.raises(ConfigError, match="positive integer"):
         model.set_label_slots(True)

@@ -106,12 +106,8 @@ def _set_label_slots(model: Any, processor: Any, value: Any) -> None:
     processor.num_image_tokens = model.config.num_image_tokens  # also when it is not attached to the model
 
 
-def _set_label_owners(model: Any, processor: Any, value: Any) -> None:
-    model.set_label_owners(value)
-
-
 # stage.model_overrides key -> how to apply it to a loaded model and its processor
-STAGE_OVERRIDES = {"label_slots": _set_label_slots, "label_owners": _set_label_owners}
+STAGE_OVERRIDES = {"label_slots": _set_label_slots}
 
 
 def check_stage_overrides(overrides: dict[str, Any]) -> None:
