@@ -139,18 +139,22 @@ class BarChart(Element):
             base_mid = ((rect[0][0] + rect[1][0]) / 2, (rect[0][1] + rect[1][1]) / 2)
             top_mid = ((rect[2][0] + rect[3][0]) / 2, (rect[2][1] + rect[3][1]) / 2)
             if self.horizontal:
+                cat_anchor = (x0 - gap, base_mid[1])
                 dl.labels.append(
-                    self._label(ctx, cat, (x0 - gap, base_mid[1]), mode="fixed", align=(1.0, 0.5), priority=3)
+                    self._label(ctx, cat, cat_anchor, mode="fixed", align=(1.0, 0.5), priority=3)
                 )
                 if self.value_labels:
                     anchor, align = (top_mid[0] + gap, top_mid[1]), (0.0, 0.5)
             else:
-                anchor = (base_mid[0], y1 + gap + rows[i] * row_h)
-                dl.labels.append(self._label(ctx, cat, anchor, mode="fixed", align=(0.5, 0.0), priority=3))
+                cat_anchor = (base_mid[0], y1 + gap + rows[i] * row_h)
+                dl.labels.append(
+                    self._label(ctx, cat, cat_anchor, mode="fixed", align=(0.5, 0.0), priority=3)
+                )
                 if self.value_labels:
                     anchor, align = (top_mid[0], top_mid[1] - gap), (0.5, 1.0)
             if self.value_labels:
-                req = self._label(ctx, format_number(v), anchor, mode="fixed", align=align, priority=3)
+                req = self._label(ctx, format_number(v), anchor, mode="fixed", align=align, priority=3,
+                                  refers=(cat_anchor,))  # fmt: skip
                 req.tag = f"value:{cat}"
                 dl.labels.append(req)
         if self.title:
@@ -298,6 +302,15 @@ class PieChart(Element):
         colors = pie_palette(ctx.style.palette)
         r = self.fitted_radius(ctx)
         outside: list[tuple[float, LabelRequest]] = []
+        legend_x = self.center[0] + r + ctx.units(18.0)
+        swatch = ctx.units(ctx.style.font_px * 0.7)
+
+        def legend_anchor(k: int) -> Pt:  # where the legend writes the k-th name
+            return (
+                legend_x + swatch * 1.5,
+                self.center[1] - r + k * ctx.units(ctx.style.font_px * 1.4) + swatch / 2,
+            )
+
         angle = self.start
         for k, (name, pct) in enumerate(zip(self.labels, self.percents(), strict=True)):
             sweep = 3.6 * pct
@@ -317,25 +330,24 @@ class PieChart(Element):
                 req.color = self.text_color or contrast_text(color)
                 wdl.labels.append(req)
             else:
-                outside.append((sweep, self._outside(ctx, text, angle, sweep, r)))
+                req = self._outside(ctx, text, angle, sweep, r)
+                outside.append((sweep, req))
+            if self.show == "legend":  # the value is about the wedge named in the legend
+                req.refers = (legend_anchor(k),)
             dl.extend(wdl)
             angle += sweep
         # narrow wedges have the fewest places: their labels go first
         dl.labels += [req for _, req in sorted(outside, key=lambda o: o[0])]
         if self.show == "legend":
-            x = self.center[0] + r + ctx.units(18.0)
-            y = self.center[1] - r
+            x, s = legend_x, swatch
             for k, name in enumerate(self.labels):
-                s = ctx.units(ctx.style.font_px * 0.7)
+                y = legend_anchor(k)[1] - s / 2
                 sq = [(x, y), (x + s, y), (x + s, y + s), (x, y + s)]
                 dl.fills.append(Fill(sq, colors[k % len(colors)]))
                 dl.strokes.append(Stroke(sq, ctx.style.color(self.color), 1.0, closed=True, junctions=False))
                 dl.labels.append(
-                    self._label(
-                        ctx, name, (x + s * 1.5, y + s / 2), mode="fixed", align=(0.0, 0.5), priority=3
-                    )
+                    self._label(ctx, name, legend_anchor(k), mode="fixed", align=(0.0, 0.5), priority=3)
                 )
-                y += ctx.units(ctx.style.font_px * 1.4)
         if self.title:
             # at the top of the canvas, clear of the labels outside the pie's upper wedges
             top = min(
@@ -492,11 +504,18 @@ class Table(Element):
         for x in xs[1:-1]:
             dl.strokes.append(Stroke([(x, y0), (x, y1)], ink, w))
         dl.shapes.append(ShapeBox("table", [(x0, y0), (x1, y1)], pad=w / 2, tag=self.tag))
+
+        def centre(i: int, j: int) -> Pt:
+            return ((xs[j] + xs[j + 1]) / 2, y0 + (i + 0.5) * row_h)
+
         for i, row in enumerate(rows):
             for j, cell in enumerate(row):
                 if cell.strip():
-                    c = ((xs[j] + xs[j + 1]) / 2, y0 + (i + 0.5) * row_h)
-                    req = self._label(ctx, cell, c, mode="fixed", align=(0.5, 0.5), priority=3)
+                    # a body cell is about its column's header and its row's first cell
+                    heads = [centre(0, j)] if self.header and i > 0 else []
+                    heads += [centre(i, 0)] if j > 0 and row[0].strip() else []
+                    req = self._label(ctx, cell, centre(i, j), mode="fixed", align=(0.5, 0.5), priority=3,
+                                      refers=tuple(heads))  # fmt: skip
                     req.tag = f"cell:{i},{j}"
                     req.font = self.cell_font(ctx, i)
                     req.size_scale = scale

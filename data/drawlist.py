@@ -165,6 +165,10 @@ class LabelRequest:
     # the render's fit leaves room for this label at its preferred place (the first candidate's box;
     # "point" labels: a text height on every side), e.g. names and lengths outside a figure's border
     reserve: bool = False
+    # the anchors of the labels this one is about (a side's length: the names at the side's ends; an
+    # angle's value: its vertex's name; a bar's value: its category; a table cell: its headers; an edge
+    # weight: its nodes); the render links it to the labels placed there: annotations' "refers"
+    refers: tuple[Pt, ...] = ()
 
 
 @dataclass

@@ -94,7 +94,15 @@ class Segment(Element):
             cands = side_label_candidates(self.a, self.b, self.label_away)
             mid = lerp(self.a, self.b, 0.5)
             dl.labels.append(
-                self._label(ctx, self.label, mid, candidates=cands, gap=side_gap(ctx, self), reserve=True)
+                self._label(
+                    ctx,
+                    self.label,
+                    mid,
+                    candidates=cands,
+                    gap=side_gap(ctx, self),
+                    reserve=True,
+                    refers=(self.a, self.b),
+                )
             )
         return dl
 
@@ -178,7 +186,13 @@ class Polygon(Element):
                 cands = side_label_candidates(a, b, c)
                 dl.labels.append(
                     self._label(
-                        ctx, text, lerp(a, b, 0.5), candidates=cands, gap=side_gap(ctx, self), reserve=True
+                        ctx,
+                        text,
+                        lerp(a, b, 0.5),
+                        candidates=cands,
+                        gap=side_gap(ctx, self),
+                        reserve=True,
+                        refers=(a, b),
                     )
                 )
         return dl

@@ -73,6 +73,7 @@ class Graph(Element):
                     candidates=cands,
                     gap=side_gap(ctx, self),
                     priority=1,
+                    refers=(pu, pv),  # the node names, anchored at the node centres
                 )
                 req.tag = f"weight:{u}-{v}"
                 dl.labels.append(req)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -59,6 +59,7 @@ class PlacedText:
     mask: TextMask
     role: str = ""
     tag: str = ""
+    refers: list[int] = field(default_factory=list)  # indices (in the placed texts) of the names it is about
 
 
 def _unit_deg(deg: float) -> Pt:

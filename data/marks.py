@@ -86,6 +86,7 @@ class AngleMark(Element):
                     max_dist=ctx.units(0.35 * ctx.style.font_px),
                     on_fill=self.label_on_fill,
                     ring=False,
+                    refers=(self.vertex,),
                 )
             )
         return dl
@@ -242,6 +243,7 @@ class SideLabel(Element):
                 candidates=cands,
                 gap=side_gap(ctx, self),
                 reserve=True,
+                refers=(self.a, self.b),
             )
         )
         return dl

@@ -125,8 +125,11 @@ class Rendered:
         return self.strokes.junctions(self.image.width, self.image.height)
 
     def annotations(self, boundary: str = "@edge", parts: Sequence[str] = ANNOTATION_PARTS) -> dict[str, Any]:
-        """The INTERFACES.md annotation dict (``boundary`` is the edge image's reference); ``parts``
-        selects keys (e.g. ``("shapes", "texts")`` for lite records: junctions are then not computed)."""
+        """The DESIGN.md annotation dict (``boundary`` is the edge image's reference); ``parts`` selects
+        keys (e.g. ``("shapes", "texts")`` for lite records: junctions are then not computed). A text
+        that is about other texts also has ``"refers"``: their indices (a side's length -> the names of
+        its ends, an angle's value -> its vertex's name, a bar's value -> its category, a table cell ->
+        its column header and row name, an edge weight -> its nodes, a pie percentage -> its legend name)."""
         out: dict[str, Any] = {}
         if "shapes" in parts:
             out["shapes"] = [{"cls": s.cls, "box": [round(v, 2) for v in s.box]} for s in self.shapes]
@@ -135,7 +138,10 @@ class Rendered:
                 {"xy": [round(j.xy[0], 2), round(j.xy[1], 2)], "angles": j.angles} for j in self.junctions
             ]
         if "texts" in parts:
-            out["texts"] = [{"box": list(t.box), "text": t.text} for t in self.texts]
+            out["texts"] = [
+                {"box": list(t.box), "text": t.text, **({"refers": list(t.refers)} if t.refers else {})}
+                for t in self.texts
+            ]
         if "boundary" in parts:
             out["boundary"] = boundary
         return out
@@ -359,7 +365,7 @@ def _place_labels(
     # labels avoid stroke ink, and filled regions unless they belong there
     placer = Placer(np.asarray(edge_img), None if fill_img is None else np.asarray(fill_img))
     order = sorted(range(len(dl.labels)), key=lambda i: -dl.labels[i].priority)
-    texts, dropped = [], []
+    texts, dropped, requests = [], [], []
     for i in order:
         req, mask = dl.labels[i], masks[i]
         anchor = t(req.anchor)
@@ -391,7 +397,23 @@ def _place_labels(
             dropped.append(req.text)
             continue
         texts.append(placed)
+        requests.append(req)
+    _link_referents(texts, requests)
     return texts, dropped
+
+
+def _link_referents(texts: list[PlacedText], requests: list[LabelRequest]) -> None:
+    """``texts[i].refers``: the indices of the placed labels anchored at the points ``requests[i]`` is
+    about (``LabelRequest.refers``, logical coordinates: a point's name, a bar's category, a table
+    cell's headers); a referent that was not drawn is left out."""
+    for i, (text, req) in enumerate(zip(texts, requests)):
+        for point in req.refers:
+            j = next(
+                (j for j, other in enumerate(requests) if j != i and math.dist(other.anchor, point) < 1e-6),
+                None,
+            )
+            if j is not None and j not in text.refers:
+                text.refers.append(j)
 
 
 def _prepare(

@@ -129,6 +129,7 @@ class Group(Element):
         for lab in out.labels:
             lab.anchor = m(lab.anchor)
             lab.candidates = [(m(c), u) for c, u in lab.candidates]
+            lab.refers = tuple(m(p) for p in lab.refers)
         return out
 
 

@@ -105,7 +105,7 @@ def compose_with_text(
         ]
 
     shapes = [{"cls": s["cls"], "box": move(s["box"])} for s in ann["shapes"]]
-    texts = [{"text": t["text"], "box": move(t["box"])} for t in ann["texts"]]
+    texts = [{**t, "box": move(t["box"])} for t in ann["texts"]]  # keeps "refers": indices do not move
     ascent = load_font(font_key, size).getmetrics()[0]
     for i, line in enumerate(top_lines + bottom_lines):
         y = (

@@ -106,7 +106,8 @@ def annotation_problems(ann: Any, size: tuple[int, int] | None) -> list[str]:
             problems.append(f"{where}: point {xy} outside the {size[0]}x{size[1]} image")
         if not isinstance(angles, list) or not all(_is_num(a) and 0 <= a < 360 for a in angles):
             problems.append(f"{where}: angles must be a list of degrees in [0, 360), got {angles!r}")
-    for i, text in enumerate(ann.get("texts") if isinstance(ann.get("texts"), list) else []):
+    texts = ann.get("texts") if isinstance(ann.get("texts"), list) else []
+    for i, text in enumerate(texts):
         where = f"annotations.texts[{i}]"
         if not isinstance(text, dict):
             problems.append(f"{where} must be an object")
@@ -114,6 +115,13 @@ def annotation_problems(ann: Any, size: tuple[int, int] | None) -> list[str]:
         if not isinstance(text.get("text"), str):
             problems.append(f"{where}: 'text' must be a string")
         problems += _box_problems(text.get("box"), where, size)
+        refers = text.get("refers", [])
+        if not isinstance(refers, list) or not all(
+            isinstance(j, int) and 0 <= j < len(texts) and j != i for j in refers
+        ):
+            problems.append(
+                f"{where}: 'refers' must list indices of other texts (0..{len(texts) - 1}), got {refers!r}"
+            )
     if "boundary" in ann and not isinstance(ann["boundary"], str):
         problems.append("annotations.boundary must be a relative path string")
     return problems

@@ -211,3 +211,51 @@ def test_lines_and_rays_are_clipped_to_the_image(kind):
     assert 0 <= x0 and x1 <= 384 and 0 <= y0 and y1 <= 384
     assert x1 > 370  # reaches the right border
     assert (x0 < 10) == (kind == "line")
+
+
+def _refers(scene) -> dict[str, list[str]]:
+    """text -> the texts it refers to (annotations' "refers" indices resolved)."""
+    texts = render(scene).annotations(parts=("texts",))["texts"]
+    return {t["text"]: [texts[j]["text"] for j in t.get("refers", [])] for t in texts}
+
+
+def test_value_labels_refer_to_the_names_they_are_about():
+    from svemath.data.charts import BarChart, PieChart, Table
+    from svemath.data.graphs import Graph
+    from svemath.data.validate import annotation_problems
+
+    sc = Scene()
+    a, b, c = sc.point(60, 300, "A"), sc.point(320, 300, "B"), sc.point(150, 80, "C")
+    sc.polygon([a.xy, b.xy, c.xy], side_labels=["12 cm", "", ""])
+    sc.segment(a.xy, c.xy, label="9")
+    sc.angle(c.xy, a.xy, b.xy, "40°")
+    sc.point(200, 200)  # unnamed: nothing to refer to
+    sc.side_label((200, 200), (250, 250), "7")
+    refers = _refers(sc)
+    assert refers["12 cm"] == ["A", "B"] and refers["9"] == ["A", "C"] and refers["40°"] == ["C"]
+    assert refers["7"] == [] and refers["A"] == []
+
+    sc = Scene()
+    sc.add(BarChart((60, 50, 360, 320), ["Mar", "Apr"], [12, 35], value_labels=True))
+    assert _refers(sc)["12"] == ["Mar"] and _refers(sc)["35"] == ["Apr"]
+    sc = Scene()
+    sc.add(Table((192, 192), [["Name", "Score", "Age"], ["Ann", "12", "30"], ["Bob", "15", "31"]]))
+    refers = _refers(sc)
+    assert (
+        refers["12"] == ["Score", "Ann"]
+        and refers["31"] == ["Age", "Bob"]
+        and refers["Bob"] == ["Name"]
+        and refers["Name"] == []
+    )
+    sc = Scene()
+    sc.add(Graph({"P": (80, 300), "Q": (300, 300), "R": (190, 90)}, [("P", "Q", 7), ("Q", "R", 4)]))
+    assert _refers(sc)["7"] == ["P", "Q"] and _refers(sc)["4"] == ["Q", "R"]
+    sc = Scene()
+    sc.add(PieChart((192, 192), 100, ["Tea", "Milk"], [30, 70], show="legend"))
+    assert _refers(sc)["30%"] == ["Tea"] and _refers(sc)["70%"] == ["Milk"]
+    ann = render(sc).annotations(parts=("texts",))
+    assert annotation_problems(ann, (384, 384)) == []
+    ann["texts"][0]["refers"] = [0]  # itself
+    ann["texts"][1]["refers"] = [99]
+    problems = annotation_problems(ann, (384, 384))
+    assert len(problems) == 2 and all("'refers' must list indices of other texts" in p for p in problems)
