@@ -229,6 +229,22 @@ def test_label_embedder_uses_the_lm_embedding_of_read_characters():
     assert emb.weight.grad[3].abs().sum() > 0 and emb.weight.grad[7].abs().sum() == 0
 
 
+def test_link_head_override_adds_a_head_that_is_saved_and_loaded(tmp_path):
+    from svemath.mllm.presets import load_pretrained, save_pretrained
+    from svemath.train.modeling import apply_stage_overrides
+
+    model, processor = tiny_test_model(geoglip=True)
+    assert model.geoglip.link_head is None
+    apply_stage_overrides(model, processor, {"geoglip_link_head": True})
+    assert model.geoglip.link_head is not None and model.config.geoglip["link_head"] is True
+    save_pretrained(model, processor, tmp_path)
+    loaded, _ = load_pretrained(tmp_path)  # strict loading: the head's weights are in the checkpoint
+    for a, b in zip(model.geoglip.link_head.parameters(), loaded.geoglip.link_head.parameters(), strict=True):
+        assert torch.equal(a, b)
+    with pytest.raises(ConfigError, match="must be true"):
+        apply_stage_overrides(model, processor, {"geoglip_link_head": "yes"})
+
+
 def test_label_slots_can_be_resized_on_a_built_model(tmp_path):
     from svemath.mllm.presets import load_pretrained, save_pretrained
     from svemath.train.modeling import apply_stage_overrides
@@ -245,7 +261,10 @@ def test_label_slots_can_be_resized_on_a_built_model(tmp_path):
     save_pretrained(model, processor, tmp_path)
     loaded, loaded_processor = load_pretrained(tmp_path)
     assert loaded.label_slots == model.label_slots and loaded_processor.num_image_tokens == before + 16
-    with pytest.raises(ConfigError, match="override\\(s\\) \\['label_slot'\\]; known: \\['label_slots'\\]"):
+    with pytest.raises(
+        ConfigError,
+        match="override\\(s\\) \\['label_slot'\\]; known: \\['geoglip_link_head', 'label_slots'\\]",
+    ):
         apply_stage_overrides(model, processor, {"label_slot": 3})
     with pytest.raises(ConfigError, match="positive integer"):
         model.set_label_slots(True)

@@ -9,7 +9,7 @@ import pytest
 import torch
 from safetensors.torch import load_model, save_model
 
-from svemath.errors import ConfigError, ShapeError
+from svemath.errors import ConfigError, DataFormatError, ShapeError
 from svemath.vision.config import ReaderConfig, geoglip_config
 from svemath.vision.geoglip import GeoGLIP
 from svemath.vision.synthetic import draw_scene
@@ -298,3 +298,52 @@ def test_swin_fused_attention_matches_eager():
         a, b = fused(x), eager(x)
     for u, v in zip(fused.mllm_levels(a), eager.mllm_levels(b)):
         torch.testing.assert_close(u, v, atol=1e-4, rtol=1e-4)
+
+
+def _linked_scene():
+    """A rendered triangle with named vertices, a side length and an angle value (exact links)."""
+    from svemath.data.render import render
+    from svemath.data.scene import Scene
+
+    sc = Scene()
+    a, b, c = sc.point(60, 300, "A"), sc.point(320, 300, "B"), sc.point(150, 80, "C")
+    sc.polygon([a.xy, b.xy, c.xy], side_labels=["12", "", ""])
+    sc.angle(c.xy, a.xy, b.xy, "40°")
+    out = render(sc)
+    return out.image, out.annotations(parts=("shapes", "texts"))
+
+
+def test_link_head_learns_which_label_a_value_belongs_to():
+    from svemath.vision.links import label_kinds, link_metrics
+
+    assert label_kinds(["AB", "12", "40°", "x", "+"]).tolist() == [1, 2, 2, 1, 0]
+    torch.manual_seed(0)
+    m = GeoGLIP(dataclasses.replace(small_config(), link_head=True))
+    img, anno = _linked_scene()
+    x, scale, offset = preprocess(img, m.cfg)
+    target = m.targets_from_annotations(anno, scale, offset)
+    strings = target.text_strings
+    want = {(strings.index("12"), strings.index("A")), (strings.index("12"), strings.index("B")),
+            (strings.index("40°"), strings.index("C"))}  # fmt: skip
+    assert set(target.text_links) == want
+    m.requires_grad_(False)
+    m.link_head.requires_grad_(True)  # the rest stays as it is: only the head learns
+    opt = torch.optim.AdamW(m.link_head.parameters(), lr=1e-2)
+    feats = m(x[None])
+    losses = []
+    for _ in range(60):
+        loss = m.losses(m.head_outputs(feats), [target])
+        opt.zero_grad()
+        loss["link"].backward()
+        opt.step()
+        losses.append(float(loss["link"].detach()))
+    assert losses[-1] < 0.2 * losses[0]
+    probs = [lg.sigmoid() for lg in m.links(feats, [target.text_boxes], [strings])]
+    assert probs[0].shape == (len(strings), len(strings)) and probs[0].diagonal().eq(0).all()
+    metrics = link_metrics(probs, [target.text_links])
+    assert metrics["link_f1"] == 1.0 and metrics["link_exact"] == 1.0 and metrics["link_labels"] == 2
+    bad = dict(anno, texts=[dict(anno["texts"][0], refers=[0]), *anno["texts"][1:]])
+    with pytest.raises(DataFormatError, match="'refers' must list indices of other texts"):
+        m.targets_from_annotations(bad, scale, offset)
+    with pytest.raises(ConfigError, match="no link head"):
+        GeoGLIP(small_config()).links(feats, [target.text_boxes], [strings])

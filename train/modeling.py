@@ -106,8 +106,17 @@ def _set_label_slots(model: Any, processor: Any, value: Any) -> None:
     processor.num_image_tokens = model.config.num_image_tokens  # also when it is not attached to the model
 
 
+def _add_link_head(model: Any, processor: Any, value: Any) -> None:
+    if value is not True:
+        raise ConfigError(f"model_overrides.geoglip_link_head must be true, got {value!r}")
+    if model.geoglip is None:
+        raise ConfigError("geoglip_link_head needs GeoGLIP; this is a CLIP-only model")
+    model.geoglip.add_link_head()
+    model.config.geoglip = {**model.config.geoglip, "link_head": True}  # saved with the checkpoint
+
+
 # stage.model_overrides key -> how to apply it to a loaded model and its processor
-STAGE_OVERRIDES = {"label_slots": _set_label_slots}
+STAGE_OVERRIDES = {"label_slots": _set_label_slots, "geoglip_link_head": _add_link_head}
 
 
 def check_stage_overrides(overrides: dict[str, Any]) -> None:

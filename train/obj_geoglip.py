@@ -5,7 +5,10 @@ text labels with their strings, the boundary map), mapped into the model-input f
 pad-to-square + resize the processor uses. The loss is GeoGLIP's weighted sum of focal + GIoU +
 centerness (shapes, text boxes), junction heatmap/offset/direction, boundary BCE + Dice and the
 label-reading loss. Held-out metrics: shape mAP@0.5, junction F1 within ``junction_radius`` pixels,
-boundary F-score, label reading exact match (end to end and from GT boxes).
+boundary F-score, label reading exact match (end to end and from GT boxes); with GeoGLIP's link head,
+its loss joins the sum and ``link_precision`` / ``link_recall`` / ``link_f1`` / ``link_exact`` (on GT
+boxes) the metrics. To train the link head alone on a trained tower: ``trainable: [geoglip.link_head]``
+with ``model_overrides: {geoglip_link_head: true}``.
 
 Options: ``junction_radius`` (model-input pixels, default 4), ``class_embeddings`` ("table": the
 learnable class table; "clip": the CLIP text tower's embeddings of the class names, GLIP's formulation).
@@ -137,6 +140,7 @@ def perception_metrics(
     preds, gts, j_pred, j_gt, j_pa, j_ga, j_sc = [], [], [], [], [], [], []
     t_pb, t_ps, t_gb, t_gs, rec_pred, rec_gt = [], [], [], [], [], []
     b_pred, b_gt = [], []
+    l_prob, l_gt = [], []  # link head: probabilities on the ground-truth boxes, true links
     was = geo.training
     geo.eval()
     for start in range(0, len(records), 16):
@@ -145,6 +149,13 @@ def perception_metrics(
         feats = geo(pixels)
         outs = geo.head_outputs(feats)
         perceptions = geo.perceive(pixels, features=feats)
+        if geo.link_head is not None:
+            targets = batch["targets"]
+            boxes = [t.text_boxes.to(pixels.device) for t in targets]
+            l_prob += [
+                lg.sigmoid().cpu() for lg in geo.links(feats, boxes, [t.text_strings for t in targets])
+            ]
+            l_gt += [t.text_links for t in targets]
         for i, (p, t) in enumerate(zip(perceptions, batch["targets"])):
             preds.append({"boxes": p.shape_boxes, "scores": p.shape_scores, "labels": p.shape_names})
             gts.append({"boxes": t.shape_boxes, "labels": [names[k] for k in t.shape_labels.tolist()]})
@@ -184,4 +195,8 @@ def perception_metrics(
     }
     if b_pred:
         out["boundary_f"] = float(M.boundary_fscore(torch.stack(b_pred), torch.stack(b_gt))["f"])
+    if l_prob:
+        from svemath.vision.links import link_metrics
+
+        out.update({k: v for k, v in link_metrics(l_prob, l_gt).items() if k != "link_labels"})
     return out

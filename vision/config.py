@@ -164,6 +164,7 @@ class LossWeights:
     boundary_bce: float = 1.0
     boundary_dice: float = 1.0
     reading: float = 1.0
+    link: float = 1.0  # the link head's loss (only when GeoGLIPConfig.link_head)
 
 
 @dataclass
@@ -196,6 +197,8 @@ class GeoGLIPConfig:
     boundary: BoundaryConfig = field(default_factory=BoundaryConfig)
     reader: ReaderConfig = field(default_factory=ReaderConfig)
     loss_weights: LossWeights = field(default_factory=LossWeights)
+    # which labels a label is about (svemath.vision.links): off in the paper and the shipped model
+    link_head: bool = False
 
 
 @dataclass

@@ -4,6 +4,8 @@ with its four heads (shapes, junctions, boundaries, label reading), losses and d
 ``GeoGLIP(cfg)(pixel_values [B, 3, S, S]) -> GeoGLIPFeatures`` (p3..p7, b3 ``[B, C, S/stride, S/stride]``,
 and the stride-4 ``c2`` map when ``cfg.fine_features``). ``mllm_levels`` gives ``[P7, P6, P5, B3]`` for the
 router. ``head_outputs`` / ``losses`` train the heads; ``perceive`` decodes them into ``Perception``.
+With ``cfg.link_head`` (or ``add_link_head()`` on a trained tower) a fifth head scores which text labels
+each label is about (``links``; :mod:`svemath.vision.links`), trained on the data engine's exact links.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from svemath.vision.common import FreezableModule, conv_norm_act
 from svemath.vision.config import FEATURE_STRIDES, GeoGLIPConfig
 from svemath.vision.fpn import FPN, CrossResolutionMixture
 from svemath.vision.heads import PIXEL_CHANNELS, BoundaryHead, BoxHead, JunctionHead, LabelReader
+from svemath.vision.links import LinkHead, label_kinds, link_loss
 from svemath.vision.postprocess import Perception, decode_image
 from svemath.vision.targets import ImageTargets, assign_boxes, encode_junctions, level_points
 from svemath.vision.targets import targets_from_annotations as _targets_from_annotations
@@ -127,6 +130,7 @@ class GeoGLIP(FreezableModule):
             decoder=rd.decoder,
             pixel_crops=rd.pixel_crops,
         )
+        self.link_head = LinkHead(c) if cfg.link_head else None
 
     # ------------------------------------------------------------------------------------- trunk
     def _load_backbone(self, path: str) -> None:
@@ -244,6 +248,22 @@ class GeoGLIP(FreezableModule):
             )
         return self.reader(pooled)
 
+    def add_link_head(self) -> None:
+        """Give a built (or trained) GeoGLIP the link head, freshly initialised (``cfg.link_head``)."""
+        if self.link_head is None:
+            self.link_head = LinkHead(self.cfg.fpn_channels).to(self.fpn.p6.weight)
+            self.cfg.link_head = True
+
+    def links(
+        self, features: GeoGLIPFeatures, boxes: Sequence[torch.Tensor], strings: Sequence[Sequence[str]]
+    ) -> list[torch.Tensor]:
+        """Link logits ``[K, K]`` per image for text ``boxes [K, 4]`` (model-input pixels) and their
+        strings (:mod:`svemath.vision.links`)."""
+        if self.link_head is None:
+            raise ConfigError("this GeoGLIP has no link head (GeoGLIPConfig.link_head)")
+        kinds = [label_kinds(s, features.b3.device) for s in strings]
+        return self.link_head(features.b3, STRIDES["b3"], features.image_size, boxes, kinds)
+
     def read_strings(self, features: GeoGLIPFeatures, rois: torch.Tensor) -> list[str]:
         """The strings in ``rois [R, 5]`` (greedy decoding)."""
         if rois.shape[0] == 0:
@@ -347,6 +367,10 @@ class GeoGLIP(FreezableModule):
             parts = {"bce": zero, "dice": zero}
         out["boundary_bce"], out["boundary_dice"] = parts["bce"], parts["dice"]
         out["reading"] = self._reading_loss(feats, targets)
+        if self.link_head is not None:
+            boxes = [t.text_boxes for t in targets]
+            logits = self.links(feats, boxes, [t.text_strings for t in targets])
+            out["link"] = link_loss(logits, [t.text_links for t in targets])
         weights = {
             "shape_cls": w.shape_cls,
             "shape_box": w.shape_box,
@@ -363,8 +387,9 @@ class GeoGLIP(FreezableModule):
             "boundary_bce": w.boundary_bce,
             "boundary_dice": w.boundary_dice,
             "reading": w.reading,
+            "link": w.link,
         }
-        out["loss"] = sum(weights[k] * out[k] for k in weights)
+        out["loss"] = sum(weights[k] * out[k] for k in weights if k in out)
         return out
 
     def _reading_loss(self, feats: GeoGLIPFeatures, targets: Sequence[ImageTargets]) -> torch.Tensor:

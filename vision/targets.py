@@ -47,6 +47,7 @@ class ImageTargets:
     junction_angles: list[list[float]]
     boundary: torch.Tensor | None = None  # [size / stride, size / stride] in {0, 1}
     stats: dict[str, int] = field(default_factory=dict)  # unreadable strings, collisions, ...
+    text_links: list[tuple[int, int]] = field(default_factory=list)  # (i, j): text i refers to text j
 
     def to(self, device: torch.device | str) -> ImageTargets:
         kw = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -122,13 +123,20 @@ def targets_from_annotations(
             raise DataFormatError(f"{w}: unknown shape class {shape['cls']!r}; known: {', '.join(names)}")
         boxes.append(_box(shape["box"], w))
         labels.append(index[shape["cls"]])
-    texts, strings = [], []
-    for i, item in enumerate(annotations.get("texts", []) or []):
+    texts, strings, links = [], [], []
+    items = annotations.get("texts", []) or []
+    for i, item in enumerate(items):
         w = f"{where}.texts[{i}]"
         if not isinstance(item, dict) or not isinstance(item.get("text"), str) or "box" not in item:
             raise DataFormatError(f"{w}: expected {{'box': [x0,y0,x1,y1], 'text': str}}, got {item!r}")
         texts.append(_box(item["box"], w))
         strings.append(item["text"])
+        refers = item.get("refers", [])
+        if not isinstance(refers, list) or not all(
+            isinstance(j, int) and 0 <= j < len(items) and j != i for j in refers
+        ):
+            raise DataFormatError(f"{w}: 'refers' must list indices of other texts, got {refers!r}")
+        links += [(i, j) for j in refers]
     xy, angles = [], []
     for i, junction in enumerate(annotations.get("junctions", []) or []):
         w = f"{where}.junctions[{i}]"
@@ -164,6 +172,7 @@ def targets_from_annotations(
         junction_angles=angles,
         boundary=bmap,
         stats={"unreadable_strings": int((~readable).sum())},
+        text_links=links,
     )
 
 
