@@ -342,6 +342,11 @@ def test_link_head_learns_which_label_a_value_belongs_to():
     assert probs[0].shape == (len(strings), len(strings)) and probs[0].diagonal().eq(0).all()
     metrics = link_metrics(probs, [target.text_links])
     assert metrics["link_f1"] == 1.0 and metrics["link_exact"] == 1.0 and metrics["link_labels"] == 2
+    assert metrics["link_topk"] == 1.0
+    swapped = probs[0].clone()
+    i12, i40 = strings.index("12"), strings.index("40°")
+    swapped[i40] = swapped[i12]  # "40°" now ranks A and B first: its top-1 is not C
+    assert link_metrics([swapped], [target.text_links])["link_topk"] == 0.5
     bad = dict(anno, texts=[dict(anno["texts"][0], refers=[0]), *anno["texts"][1:]])
     with pytest.raises(DataFormatError, match="'refers' must list indices of other texts"):
         m.targets_from_annotations(bad, scale, offset)

@@ -6,9 +6,10 @@ pad-to-square + resize the processor uses. The loss is GeoGLIP's weighted sum of
 centerness (shapes, text boxes), junction heatmap/offset/direction, boundary BCE + Dice and the
 label-reading loss. Held-out metrics: shape mAP@0.5, junction F1 within ``junction_radius`` pixels,
 boundary F-score, label reading exact match (end to end and from GT boxes); with GeoGLIP's link head,
-its loss joins the sum and ``link_precision`` / ``link_recall`` / ``link_f1`` / ``link_exact`` (on GT
-boxes) the metrics. To train the link head alone on a trained tower: ``trainable: [geoglip.link_head]``
-with ``model_overrides: {geoglip_link_head: true}``.
+its loss joins the sum and ``link_precision`` / ``link_recall`` / ``link_f1`` / ``link_exact`` /
+``link_topk`` (on GT boxes, :func:`svemath.vision.links.link_metrics`) the metrics. To train the link
+head alone on a trained tower: ``trainable: [geoglip.link_head]`` with ``model_overrides:
+{geoglip_link_head: true}``.
 
 Options: ``junction_radius`` (model-input pixels, default 4), ``class_embeddings`` ("table": the
 learnable class table; "clip": the CLIP text tower's embeddings of the class names, GLIP's formulation).

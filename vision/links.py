@@ -125,9 +125,11 @@ def link_loss(logits: Sequence[torch.Tensor], links: Sequence[Sequence[tuple[int
 def link_metrics(
     probs: Sequence[torch.Tensor], links: Sequence[Sequence[tuple[int, int]]], threshold: float = 0.5
 ) -> dict[str, float]:
-    """Pair precision / recall / F1 over all ordered pairs, and ``link_exact``: the share of labels with
-    at least one true link whose predicted set (P >= threshold) is exactly the true set."""
-    tp = fp = fn = exact = linked = 0
+    """Pair precision / recall / F1 over all ordered pairs; over the labels with at least one true link,
+    ``link_exact``: the share whose predicted set (P >= threshold) is exactly the true set, and
+    ``link_topk``: the share whose k most probable referents (k = the number of true ones) are exactly
+    them (no threshold)."""
+    tp = fp = fn = exact = topk = linked = 0
     for pr, lk in zip(probs, links):
         k = pr.shape[0]
         if k == 0:
@@ -140,6 +142,9 @@ def link_metrics(
         rows = true.any(1)
         linked += int(rows.sum())
         exact += int((pred[rows] == true[rows]).all(1).sum())
+        for i in rows.nonzero().flatten().tolist():
+            k_true = int(true[i].sum())
+            topk += set(pr[i].topk(k_true).indices.tolist()) == set(true[i].nonzero().flatten().tolist())
     precision = tp / max(1, tp + fp)
     recall = tp / max(1, tp + fn)
     return {
@@ -147,5 +152,6 @@ def link_metrics(
         "link_recall": recall,
         "link_f1": 2 * precision * recall / max(1e-9, precision + recall),
         "link_exact": exact / max(1, linked),
+        "link_topk": topk / max(1, linked),
         "link_labels": float(linked),
     }
