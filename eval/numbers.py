@@ -121,6 +121,7 @@ def teacher_forced_numbers(model: Any, processor: Any, records: Iterable[Any]) -
         offsets = [len(tokenizer.decode(ids[:i])) for i in range(len(ids) + 1)]
         right = [int(logits[p - 1].argmax()) == int(targets[p]) for p in positions]
         diagram_texts = [t.get("text", "") for t in (record.data.get("annotations") or {}).get("texts", [])]
+        rivals = by_rivals[rival_bucket(in_slots)]  # this record's bucket for its label copies
         for start, end, source in number_sources(answer, question, in_slots):
             tokens = [i for i in range(len(ids)) if offsets[i] < end and offsets[i + 1] > start]
             if not tokens:
@@ -129,9 +130,8 @@ def teacher_forced_numbers(model: Any, processor: Any, records: Iterable[Any]) -
             counts[source][0] += ok
             counts[source][1] += 1
             if source.endswith("-label"):
-                bucket = by_rivals[rival_bucket(in_slots)]
-                bucket[0] += ok
-                bucket[1] += 1
+                rivals[0] += ok
+                rivals[1] += 1
             value = answer[start:end]
             if (
                 source != "calc-result"

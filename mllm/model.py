@@ -166,6 +166,14 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
         if self.processor is not None:
             self.processor.num_image_tokens = self.config.num_image_tokens
 
+    def add_link_head(self) -> None:
+        """Give GeoGLIP its label-link head (:mod:`svemath.vision.links`), freshly initialised, and record
+        it in ``config.geoglip`` so that the checkpoint builds and loads it."""
+        if self.geoglip is None:
+            raise ConfigError("the link head needs GeoGLIP; this is a CLIP-only model")
+        self.geoglip.add_link_head()
+        self.config.geoglip = {**self.config.geoglip, "link_head": True}
+
     def encode_images(
         self, pixel_values: torch.Tensor, geo_pixel_values: torch.Tensor | None = None
     ) -> dict[str, torch.Tensor]:

@@ -352,3 +352,16 @@ def test_link_head_learns_which_label_a_value_belongs_to():
         m.targets_from_annotations(bad, scale, offset)
     with pytest.raises(ConfigError, match="no link head"):
         GeoGLIP(small_config()).links(feats, [target.text_boxes], [strings])
+
+
+def test_link_loss_is_a_finite_zero_without_label_pairs():
+    from svemath.vision.links import LinkHead, link_loss
+
+    head = LinkHead(8, hidden=8)
+    b3 = torch.randn(2, 8, 16, 16)
+    logits = head(b3, 8, 128, [torch.tensor([[10.0, 10, 30, 20]]), torch.zeros(0, 4)],
+                  [torch.tensor([1]), torch.zeros(0, dtype=torch.long)])  # fmt: skip
+    loss = link_loss(logits, [[], []])  # one label, no labels: nothing to link
+    assert torch.isfinite(loss) and float(loss) == 0.0
+    loss.backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in head.pair.parameters())

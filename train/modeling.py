@@ -109,10 +109,7 @@ def _set_label_slots(model: Any, processor: Any, value: Any) -> None:
 def _add_link_head(model: Any, processor: Any, value: Any) -> None:
     if value is not True:
         raise ConfigError(f"model_overrides.geoglip_link_head must be true, got {value!r}")
-    if model.geoglip is None:
-        raise ConfigError("geoglip_link_head needs GeoGLIP; this is a CLIP-only model")
-    model.geoglip.add_link_head()
-    model.config.geoglip = {**model.config.geoglip, "link_head": True}  # saved with the checkpoint
+    model.add_link_head()
 
 
 # stage.model_overrides key -> how to apply it to a loaded model and its processor

@@ -113,12 +113,8 @@ def link_loss(logits: Sequence[torch.Tensor], links: Sequence[Sequence[tuple[int
         target = link_matrix(lk, k, lg.device)
         weight = torch.tensor(POS_WEIGHT, device=lg.device)
         losses.append(F.binary_cross_entropy_with_logits(lg[off], target[off], pos_weight=weight))
-    if not losses:
-        return (
-            sum(lg.sum() for lg in logits if lg.numel()) * 0.0
-            if any(lg.numel() for lg in logits)
-            else torch.zeros(())
-        )
+    if not losses:  # no image with two labels: a zero that keeps the head in the graph (the diagonal is -inf)
+        return sum((lg[lg.isfinite()].sum() for lg in logits), torch.zeros(())) * 0.0
     return torch.stack(losses).mean()
 
 
