@@ -111,8 +111,7 @@ def teacher_forced_numbers(model: Any, processor: Any, records: Iterable[Any]) -
             features, raw = None, {}
             if image is not None:  # one tower pass; GeoGLIP's output is kept to re-read without a slot limit
                 features = towers.encode(model.clip, model.geoglip, model.router, batch["pixel_values"],
-                                         batch.get("geo_pixel_values"), raw, model.label_slots,
-                                         model.label_links)  # fmt: skip
+                                         batch.get("geo_pixel_values"), raw, model.label_slots)  # fmt: skip
             inputs = {k: v for k, v in batch.items() if "pixel" not in k}
             logits = model(**inputs, image_features=features).logits[0]
             if features is not None and "label_kind" in features:

@@ -16,7 +16,7 @@ Also the image placeholder (``image_token`` and its id in the tokenizer), ``num_
 ``<image>`` tokens the processor writes per image; derived from the CLIP grid, the fusion mode and the
 token merge, plus ``label_slots``; checked by the model), the pad-to-square fill used at training AND
 inference, the freeze flags of the two towers, and the label tokens (``label_slots``,
-``label_char_token_ids``, ``label_owners``; :mod:`svemath.mllm.labels`). ``pad_fill`` must equal the towers' own ``fill`` (one fill everywhere);
+``label_char_token_ids``; :mod:`svemath.mllm.labels`). ``pad_fill`` must equal the towers' own ``fill`` (one fill everywhere);
 left None it is taken from the CLIP config when the model is built.
 """
 
@@ -30,8 +30,6 @@ from transformers.configuration_utils import SubConfigSpec
 from svemath.configs import from_dict, to_dict
 from svemath.errors import ConfigError
 from svemath.mllm.projector import ProjectorConfig
-
-LABEL_OWNERS = ("none", "links")  # what a label token carries besides its own characters
 
 
 class SVEMathConfig(PreTrainedConfig):
@@ -63,8 +61,6 @@ class SVEMathConfig(PreTrainedConfig):
     # paper); label_char_token_ids maps the reader's charset to LM token ids (set by build_model)
     label_slots: int = 0
     label_char_token_ids: list[int] | None = None
-    # "links": a value label's slots also carry the labels it refers to, weighted by GeoGLIP's link head
-    label_owners: str = "none"
 
     def __post_init__(self, **kwargs: Any) -> None:
         self.clip = _as_dict(self.clip, "clip")
@@ -84,12 +80,6 @@ class SVEMathConfig(PreTrainedConfig):
             raise ConfigError(f"label_slots must be a non-negative integer, got {self.label_slots!r}")
         if self.label_slots and self.geoglip is None:
             raise ConfigError("label_slots needs GeoGLIP (its label reader); the CLIP-only model has none")
-        if self.label_owners not in LABEL_OWNERS:
-            raise ConfigError(f"unknown label_owners {self.label_owners!r}; known: {', '.join(LABEL_OWNERS)}")
-        if self.label_owners != "none" and not (self.label_slots and (self.geoglip or {}).get("link_head")):
-            raise ConfigError(
-                "label_owners='links' needs label tokens (label_slots > 0) and GeoGLIP's link head"
-            )
         for name in ("image_token_id", "num_image_tokens"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 0):

@@ -16,10 +16,6 @@ So, besides the router's grid tokens, the model gets ``label_slots`` extra image
    the tokenizer has it as one token, else a learned vector), plus an embedding of the box and of the
    slot kind. The LM thus reads "4", "7", "°" as (soft) versions of tokens it writes itself: copying a
    read value into the chain of thought is a lookup, not a decoding problem.
-3. With ``label_owners="links"`` (GeoGLIP's link head, :mod:`svemath.vision.links`), :func:`read_labels`
-   also scores which packed label refers to which (``label_links [B, L, L]``, L = S // 2 labels at
-   most), and a label's slots add the link-weighted mean character vectors of the labels it refers to
-   (:func:`linked_vectors`): "7" written on side AB carries "A" and "B", so a question about AB finds it.
 """
 
 from __future__ import annotations
@@ -30,12 +26,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from svemath.errors import ConfigError, ShapeError
-from svemath.mllm.config import LABEL_OWNERS
-
 KIND_EMPTY, KIND_CHAR, KIND_SEP = 0, 1, 2
 LABEL_KEYS = ("label_probs", "label_boxes", "label_kind")
-LINKS_KEY = "label_links"
 
 
 def reading_order(boxes: torch.Tensor) -> list[int]:
@@ -51,10 +43,9 @@ def reading_order(boxes: torch.Tensor) -> list[int]:
 
 @torch.no_grad()
 def read_labels(
-    geoglip: nn.Module, features: Any, slots: int, score_threshold: float | None = None, links: bool = False
+    geoglip: nn.Module, features: Any, slots: int, score_threshold: float | None = None
 ) -> dict[str, torch.Tensor]:
-    """Detected and read labels of every image, packed into ``slots`` character slots (see above); with
-    ``links``, also ``label_links [B, S // 2, S // 2]``: P(packed label i refers to packed label j)."""
+    """Detected and read labels of every image, packed into ``slots`` character slots (see above)."""
     from svemath.vision.geoglip import STRIDES
     from svemath.vision.postprocess import decode_detections
     from svemath.vision.targets import level_points
@@ -83,22 +74,17 @@ def read_labels(
         per_image.append(boxes)
         rois.append(torch.cat([torch.full_like(boxes[:, :1], i), boxes], 1))
     rois_all = torch.cat(rois)
-    out = {"label_probs": probs, "label_boxes": boxes_out, "label_kind": kind}
-    if links:
-        out[LINKS_KEY] = torch.zeros(batch, slots // 2, slots // 2, device=device)
     if rois_all.shape[0] == 0:
-        return out
+        return {"label_probs": probs, "label_boxes": boxes_out, "label_kind": kind}
     # one reading pass over every box of the batch (the reader is per box, so this equals per-image calls)
     char_probs_all = geoglip.read(features, rois_all).float().softmax(-1)  # [R, max_len + 1, V] (slots)
     lengths_all = char_probs_all.argmax(-1).eq(0).float().argmax(-1).tolist()  # first END per label
     start = 0
-    packed: list[list[int]] = []  # per image, the indices of its boxes that fit in the slots
     for i, boxes in enumerate(per_image):
         char_probs = char_probs_all[start : start + boxes.shape[0]]
         lengths = lengths_all[start : start + boxes.shape[0]]
         start += boxes.shape[0]
         pos = 0
-        packed.append([])
         for k in range(boxes.shape[0]):
             n = int(lengths[k])
             if n == 0:
@@ -111,30 +97,7 @@ def read_labels(
             kind[i, pos : pos + n] = KIND_CHAR
             kind[i, pos + n] = KIND_SEP
             pos += n + 1
-            packed[i].append(k)
-    if links:
-        _score_links(geoglip, features, per_image, packed, char_probs_all, out[LINKS_KEY])
-    return out
-
-
-def _score_links(
-    geoglip: nn.Module,
-    features: Any,
-    per_image: list[torch.Tensor],
-    packed: list[list[int]],
-    char_probs_all: torch.Tensor,
-    out: torch.Tensor,
-) -> None:
-    """Fill ``out [B, L, L]`` with the link head's probabilities between the packed labels of each image
-    (their read strings give the head its label kinds)."""
-    boxes, strings, start = [], [], 0
-    for image_boxes, keep in zip(per_image, packed):
-        ids = char_probs_all[start : start + image_boxes.shape[0]].argmax(-1).tolist()
-        strings.append([geoglip.charset.decode(ids[k]) for k in keep])  # greedy, up to END
-        boxes.append(image_boxes[keep])
-        start += image_boxes.shape[0]
-    for i, logits in enumerate(geoglip.links(features, boxes, strings)):
-        out[i, : logits.shape[0], : logits.shape[0]] = logits.float().sigmoid()
+    return {"label_probs": probs, "label_boxes": boxes_out, "label_kind": kind}
 
 
 def slot_strings(labels: dict[str, torch.Tensor], charset: Any, row: int = 0) -> list[str]:
@@ -150,37 +113,13 @@ def slot_strings(labels: dict[str, torch.Tensor], charset: Any, row: int = 0) ->
     return strings
 
 
-def linked_vectors(features: dict[str, torch.Tensor], char_vectors: torch.Tensor) -> torch.Tensor:
-    """Per slot, the link-weighted sum of the mean character vectors of the labels its label refers to
-    ``[B, S, D]`` (zero for empty slots and for labels that refer to nothing).
-
-    ``char_vectors [B, S, D]``: each slot's character vector; ``features["label_links"] [B, L, L]``:
-    P(packed label i refers to packed label j). A label is the run of character slots up to its
-    separator, which belongs to it."""
-    if LINKS_KEY not in features:
-        raise ShapeError(
-            f"label_owners='links' needs the {LINKS_KEY!r} feature: these features were encoded without "
-            "links (re-encode them, or rebuild the feature cache, with this model)"
-        )
-    links = features[LINKS_KEY].to(char_vectors.dtype)
-    kind = features["label_kind"].long()
-    sep = (kind == KIND_SEP).long()
-    label_id = (sep.cumsum(1) - sep).clamp(max=links.shape[1] - 1)  # [B, S]
-    member = F.one_hot(label_id, links.shape[1]).to(char_vectors.dtype) * (kind > 0)[..., None]  # [B, S, L]
-    chars = (kind == KIND_CHAR).to(char_vectors.dtype)[..., None]  # [B, S, 1]
-    label_vectors = (member * chars).transpose(1, 2) @ char_vectors  # [B, L, D]: sum of character vectors
-    label_vectors = label_vectors / (member * chars).sum(1).clamp(min=1)[..., None]  # mean
-    return member @ (links @ label_vectors)
-
-
 class LabelEmbedder(nn.Module):
     """Packed label slots -> LM input vectors ``[B, S, D]`` (see the module docstring).
 
     ``char_token_ids[c]`` is the LM token id of reader character c (index 0 is END), or -1 when the
-    tokenizer has no single token for it (those characters get a learned vector). ``owners``: ``"none"``
-    or ``"links"`` (add :func:`linked_vectors` through a learned map, ``owner_proj``)."""
+    tokenizer has no single token for it (those characters get a learned vector)."""
 
-    def __init__(self, char_token_ids: list[int], hidden_size: int, owners: str = "none") -> None:
+    def __init__(self, char_token_ids: list[int], hidden_size: int) -> None:
         super().__init__()
         ids = torch.tensor(char_token_ids, dtype=torch.long)
         # persistent: saved with the weights, so a checkpoint loads them whatever the init path
@@ -190,22 +129,6 @@ class LabelEmbedder(nn.Module):
         self.box = nn.Sequential(nn.Linear(4, hidden_size), nn.GELU(), nn.Linear(hidden_size, hidden_size))
         self.kind = nn.Embedding(3, hidden_size)
         nn.init.normal_(self.kind.weight, std=0.02)
-        self.owner_proj: nn.Linear | None = None
-        self.set_owners(owners)
-
-    def set_owners(self, owners: str) -> None:
-        """Switch the linked vectors on (``"links"``: adds ``owner_proj``, 0.5 I at first, unless it
-        exists) or off (``"none"``: drops it)."""
-        if owners not in LABEL_OWNERS:
-            raise ConfigError(f"unknown label_owners {owners!r}; known: {', '.join(LABEL_OWNERS)}")
-        self.owners = owners
-        if owners == "none":
-            self.owner_proj = None
-        elif self.owner_proj is None:  # starts as half the referred labels' mean embedding
-            hidden = self.extra.shape[1]
-            self.owner_proj = nn.Linear(hidden, hidden, bias=False).to(self.extra)
-            with torch.no_grad():
-                self.owner_proj.weight.copy_(torch.eye(hidden) * 0.5)
 
     def forward(self, features: dict[str, torch.Tensor], token_embeddings: nn.Embedding) -> torch.Tensor:
         probs = features["label_probs"].to(self.extra.dtype)
@@ -213,10 +136,7 @@ class LabelEmbedder(nn.Module):
         table = self.has_token * lm_rows + (1 - self.has_token) * self.extra  # [V, D]
         kind = features["label_kind"].long()
         mask = (kind > 0).to(self.extra.dtype)[..., None]
-        chars = probs @ table  # [B, S, D]
-        vec = chars + self.box(features["label_boxes"].to(self.extra.dtype)) * mask
-        if self.owner_proj is not None:
-            vec = vec + self.owner_proj(linked_vectors(features, chars))
+        vec = probs @ table + self.box(features["label_boxes"].to(self.extra.dtype)) * mask
         return vec + self.kind(kind)
 
 

@@ -106,7 +106,7 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
                     f"label_slots needs label_char_token_ids for the {self.geoglip.charset.num_classes} reader "
                     "classes (build_model sets them from the tokenizer)"
                 )
-            self.label_embedder = LabelEmbedder(ids, config.text_config.hidden_size, config.label_owners)
+            self.label_embedder = LabelEmbedder(ids, config.text_config.hidden_size)
         else:
             self.label_embedder = None
         num_image_tokens = towers.grids_per_image(self.router, config) * self.projector.tokens_per_grid()
@@ -174,24 +174,6 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
         self.geoglip.add_link_head()
         self.config.geoglip = {**self.config.geoglip, "link_head": True}
 
-    @property
-    def label_links(self) -> bool:
-        """Whether the tower features carry ``label_links`` (``config.label_owners == "links"``)."""
-        return self.config.label_owners == "links"
-
-    def set_label_owners(self, owners: str) -> None:
-        """Switch what label tokens carry besides their characters (``"none"`` | ``"links"``:
-        :mod:`svemath.mllm.labels`) on a built or trained model, to fine-tune it with it; ``"links"`` needs
-        GeoGLIP's link head (add and train it first)."""
-        if self.label_embedder is None:
-            raise ConfigError("this model has no label tokens (label_slots=0): no label owners to set")
-        if owners != "none" and self.geoglip.link_head is None:
-            raise ConfigError(
-                "label_owners='links' needs GeoGLIP's link head (model_overrides: geoglip_link_head)"
-            )
-        self.label_embedder.set_owners(owners)
-        self.config.label_owners = owners
-
     def encode_images(
         self, pixel_values: torch.Tensor, geo_pixel_values: torch.Tensor | None = None
     ) -> dict[str, torch.Tensor]:
@@ -199,13 +181,7 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
         [P7, P6, P5, B3] already resampled to the CLIP grid; absent for CLIP-only). No autograd runs
         through frozen towers."""
         return towers.encode(
-            self.clip,
-            self.geoglip,
-            self.router,
-            pixel_values,
-            geo_pixel_values,
-            label_slots=self.label_slots,
-            label_links=self.label_links,
+            self.clip, self.geoglip, self.router, pixel_values, geo_pixel_values, label_slots=self.label_slots
         )
 
     def get_image_features(
@@ -220,14 +196,7 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
             if pixel_values is None:
                 raise ShapeError("pass pixel_values or image_features")
             image_features = towers.encode(
-                self.clip,
-                self.geoglip,
-                self.router,
-                pixel_values,
-                geo_pixel_values,
-                raw,
-                self.label_slots,
-                self.label_links,
+                self.clip, self.geoglip, self.router, pixel_values, geo_pixel_values, raw, self.label_slots
             )
         tokens, gates = towers.fuse(self.router, image_features, self.num_levels)
         embeds = self.projector(tokens)

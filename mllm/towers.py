@@ -8,8 +8,7 @@ on the CLIP grid, so a frozen tower's features can be cached once per image):
 - ``"level_0"`` .. ``"level_3"``: GeoGLIP's levels [P7, P6, P5, B3] resampled to the grid,
   ``[B, N, C_i]`` (absent for the CLIP-only model);
 - with label tokens: ``"label_probs" [B, S, V]``, ``"label_boxes" [B, S, 4]``, ``"label_kind" [B, S]``
-  (the labels GeoGLIP reads, packed into S character slots; :mod:`svemath.mllm.labels`), and with
-  ``label_owners="links"`` ``"label_links" [B, S // 2, S // 2]`` (which packed label refers to which).
+  (the labels GeoGLIP reads, packed into S character slots; :mod:`svemath.mllm.labels`).
 
 Only this module imports ``svemath.vision``; it is imported lazily by the model so that registering the
 Auto classes does not load open_clip and timm.
@@ -124,7 +123,6 @@ def encode(
     geo_pixel_values: torch.Tensor | None,
     raw: dict[str, Any] | None = None,
     label_slots: int = 0,
-    label_links: bool = False,
 ) -> dict[str, torch.Tensor]:
     """Run the towers (no autograd through frozen ones) -> the feature dict described above.
 
@@ -154,7 +152,7 @@ def encode(
 
         was = geoglip.training
         geoglip.train(False)
-        features.update(read_labels(geoglip, geo_features, label_slots, links=label_links))
+        features.update(read_labels(geoglip, geo_features, label_slots))
         geoglip.train(was)
     if raw is not None:
         raw["geoglip"] = geo_features

@@ -43,7 +43,6 @@ class _Oracle:
             None if wrong is None else processor.tokenizer.convert_tokens_to_ids(wrong),
         )
         self.clip, self.geoglip, self.router = model.clip, model.geoglip, model.router
-        self.label_links = model.label_links
         self.label_slots = model.label_slots
 
     def eval(self):

@@ -245,114 +245,6 @@ def test_link_head_override_adds_a_head_that_is_saved_and_loaded(tmp_path):
         apply_stage_overrides(model, processor, {"geoglip_link_head": "yes"})
 
 
-def _packed_labels(texts, charset, slots):
-    """Label slot features for label strings read with certainty, packed in order."""
-    from svemath.mllm.labels import KIND_CHAR, KIND_SEP
-
-    probs, kind = torch.zeros(1, slots, len(charset) + 1), torch.zeros(1, slots)
-    pos = 0
-    for text in texts:
-        for ch in text:
-            probs[0, pos, charset.index(ch) + 1] = 1.0
-            kind[0, pos] = KIND_CHAR
-            pos += 1
-        kind[0, pos] = KIND_SEP
-        pos += 1
-    return {"label_probs": probs, "label_boxes": torch.rand(1, slots, 4), "label_kind": kind}
-
-
-def test_linked_vectors_give_a_label_the_labels_it_refers_to():
-    from svemath.mllm.labels import linked_vectors
-
-    charset = "ABx7"
-    feats = _packed_labels(["AB", "7", "x"], charset, slots=10)  # slots: A B | 7 | x | - - -
-    links = torch.zeros(1, 5, 5)
-    links[0, 1, 0] = 0.8  # "7" refers to "AB"
-    links[0, 2, 1] = 1.0  # "x" refers to "7"
-    feats["label_links"] = links
-    chars = feats["label_probs"]  # identity character vectors: one dimension per class
-    out = linked_vectors(feats, chars)[0]
-    assert out[:3].abs().sum() == 0  # "AB" (and its separator) refers to nothing
-    for slot in (3, 4):  # "7" and its separator: 0.8 x mean(A, B)
-        assert torch.allclose(out[slot], torch.tensor([0, 0.4, 0.4, 0, 0]))
-    for slot in (5, 6):
-        assert torch.allclose(out[slot], torch.tensor([0, 0, 0, 0, 1.0]))
-    assert out[7:].abs().sum() == 0  # empty slots
-    del feats["label_links"]
-    with pytest.raises(ShapeError, match="encoded without links"):
-        linked_vectors(feats, chars)
-
-
-def test_read_labels_scores_links_between_the_packed_labels():
-    from svemath.mllm.labels import KIND_SEP, read_labels, slot_strings
-
-    model, processor = tiny_test_model(geoglip=True)
-    geo = model.geoglip.eval()
-    geo.add_link_head()
-    vocab = geo.charset.num_classes
-    seen = {}
-
-    def read(features, rois):  # every box reads one character (its index), then END
-        logits = torch.full((rois.shape[0], geo.cfg.reader.max_len + 1, vocab), -10.0)
-        logits[torch.arange(rois.shape[0]), 0, torch.arange(rois.shape[0]) % (vocab - 1) + 1] = 10.0
-        logits[:, 1:, 0] = 10.0
-        return logits
-
-    def links(features, boxes, strings):
-        seen.update(boxes=boxes, strings=strings)
-        return [torch.arange(len(s) ** 2, dtype=torch.float32).reshape(len(s), len(s)) for s in strings]
-
-    geo.read, geo.links = read, links
-    batch = processor(conversations=CONVS, images=IMAGES)
-    with torch.no_grad():
-        feats = geo(batch["geo_pixel_values"])
-    out = read_labels(geo, feats, slots=7, score_threshold=0.0, links=True)  # 3 one-character labels fit
-    assert out["label_links"].shape == (2, 3, 3)
-    for row in range(2):
-        strings = slot_strings(out, geo.charset, row)
-        assert seen["strings"][row] == strings and len(strings) == 3
-        assert int((out["label_kind"][row] == KIND_SEP).sum()) == seen["boxes"][row].shape[0] == 3
-        assert torch.allclose(out["label_links"][row], torch.arange(9.0).reshape(3, 3).sigmoid())
-    assert "label_links" not in read_labels(geo, feats, slots=7, score_threshold=0.0)
-
-
-def test_label_owners_links_switch_on_a_trained_model_and_round_trip(tmp_path):
-    from svemath.mllm.presets import load_pretrained, save_pretrained
-    from svemath.train.modeling import apply_stage_overrides
-
-    model, processor = tiny_test_model(geoglip=True)
-    with pytest.raises(ConfigError, match="needs GeoGLIP's link head"):
-        model.set_label_owners("links")
-    batch = processor(conversations=CONVS, images=IMAGES)
-    inputs = {k: v for k, v in batch.items() if "pixel" not in k}
-    with torch.no_grad():
-        feats = model.encode_images(batch["pixel_values"], batch["geo_pixel_values"])
-    charset = model.geoglip.charset.chars
-    packed = _packed_labels([charset[0], charset[1], charset[2]], charset, model.label_slots)
-    for key, value in packed.items():  # three labels in the first image's slots
-        feats[key][0] = value[0]
-    with torch.no_grad():
-        before = model(**inputs, image_features=feats).logits
-    apply_stage_overrides(model, processor, {"geoglip_link_head": True, "label_owners": "links"})
-    assert model.config.label_owners == "links"
-    with torch.no_grad():
-        assert "label_links" in model.encode_images(batch["pixel_values"], batch["geo_pixel_values"])
-    feats["label_links"] = torch.zeros(2, model.label_slots // 2, model.label_slots // 2)
-    with torch.no_grad():
-        assert torch.allclose(model(**inputs, image_features=feats).logits, before, atol=1e-5)  # no links
-    feats["label_links"][0, 2, 0] = 1.0  # the third label refers to the first
-    with torch.no_grad():
-        after = model(**inputs, image_features=feats).logits
-    assert not torch.allclose(before[0], after[0]) and torch.allclose(before[1], after[1], atol=1e-5)
-    save_pretrained(model, processor, tmp_path)
-    loaded, _ = load_pretrained(tmp_path)
-    assert loaded.config.label_owners == "links" and loaded.label_embedder.owner_proj is not None
-    with torch.no_grad():
-        assert torch.allclose(loaded(**inputs, image_features=feats).logits, after, atol=1e-5)
-    with pytest.raises(ConfigError, match="unknown label_owners 'far'; known: none, links"):
-        model.set_label_owners("far")
-
-
 def test_label_slots_can_be_resized_on_a_built_model(tmp_path):
     from svemath.mllm.presets import load_pretrained, save_pretrained
     from svemath.train.modeling import apply_stage_overrides
@@ -371,7 +263,7 @@ def test_label_slots_can_be_resized_on_a_built_model(tmp_path):
     assert loaded.label_slots == model.label_slots and loaded_processor.num_image_tokens == before + 16
     with pytest.raises(
         ConfigError,
-        match="override\\(s\\) \\['label_slot'\\]; known: \\['geoglip_link_head', 'label_owners', 'label_slots'\\]",
+        match="override\\(s\\) \\['label_slot'\\]; known: \\['geoglip_link_head', 'label_slots'\\]",
     ):
         apply_stage_overrides(model, processor, {"label_slot": 3})
     with pytest.raises(ConfigError, match="positive integer"):

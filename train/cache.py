@@ -38,9 +38,6 @@ def towers_hash(model: torch.nn.Module, processor: Any) -> str:
     spec = processor.to_dict() if hasattr(processor, "to_dict") else {}
     spec = {k: v for k, v in spec.items() if k in ("clip", "geoglip", "pad_fill")}
     spec["label_slots"] = int(getattr(model, "label_slots", 0) or 0)  # label tokens are part of the features
-    owners = getattr(getattr(model, "config", None), "label_owners", "none")
-    if owners != "none":  # only then: caches of models without label owners keep their keys
-        spec["label_owners"] = owners
     h.update(json.dumps(spec, sort_keys=True, default=str).encode())
     return h.hexdigest()
 

@@ -112,16 +112,8 @@ def _add_link_head(model: Any, processor: Any, value: Any) -> None:
     model.add_link_head()
 
 
-def _set_label_owners(model: Any, processor: Any, value: Any) -> None:
-    model.set_label_owners(value)
-
-
-# stage.model_overrides key -> how to apply it to a loaded model and its processor (in the order given)
-STAGE_OVERRIDES = {
-    "label_slots": _set_label_slots,
-    "geoglip_link_head": _add_link_head,
-    "label_owners": _set_label_owners,
-}
+# stage.model_overrides key -> how to apply it to a loaded model and its processor
+STAGE_OVERRIDES = {"label_slots": _set_label_slots, "geoglip_link_head": _add_link_head}
 
 
 def check_stage_overrides(overrides: dict[str, Any]) -> None:
