@@ -28,6 +28,13 @@ ANSWER_TYPES = ("integer", "float", "multiple_choice", "text", "list")
 LEVELS = ("read", "one-op", "multi-step")  # difficulty tags: single read-out, one operation, multi-step
 
 
+def valid_refers(refers: Any, index: int, n_texts: int) -> bool:
+    """Whether ``annotations.texts[index]["refers"]`` lists indices of other texts (0 .. n_texts - 1)."""
+    return isinstance(refers, list) and all(
+        isinstance(j, int) and 0 <= j < n_texts and j != index for j in refers
+    )
+
+
 @dataclass
 class Sample:
     """One generated item. ``record`` is the JSON line without ``id`` and ``image``."""

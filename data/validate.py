@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 
 from svemath.data.records import RecordReader, image_paths_of, record_problems
-from svemath.data.schema import ANSWER_TYPES, LEVELS
+from svemath.data.schema import ANSWER_TYPES, LEVELS, valid_refers
 from svemath.errors import DataFormatError, ImageLoadError
 from svemath.fileio import sha256_file
 from svemath.images import load_image
@@ -116,9 +116,7 @@ def annotation_problems(ann: Any, size: tuple[int, int] | None) -> list[str]:
             problems.append(f"{where}: 'text' must be a string")
         problems += _box_problems(text.get("box"), where, size)
         refers = text.get("refers", [])
-        if not isinstance(refers, list) or not all(
-            isinstance(j, int) and 0 <= j < len(texts) and j != i for j in refers
-        ):
+        if not valid_refers(refers, i, len(texts)):
             problems.append(
                 f"{where}: 'refers' must list indices of other texts (0..{len(texts) - 1}), got {refers!r}"
             )

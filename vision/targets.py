@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from svemath.data.schema import valid_refers
 from svemath.errors import DataFormatError
 from svemath.vision.charset import Charset
 from svemath.vision.config import GeoGLIPConfig
@@ -132,9 +133,7 @@ def targets_from_annotations(
         texts.append(_box(item["box"], w))
         strings.append(item["text"])
         refers = item.get("refers", [])
-        if not isinstance(refers, list) or not all(
-            isinstance(j, int) and 0 <= j < len(items) and j != i for j in refers
-        ):
+        if not valid_refers(refers, i, len(items)):
             raise DataFormatError(f"{w}: 'refers' must list indices of other texts, got {refers!r}")
         links += [(i, j) for j in refers]
     xy, angles = [], []
