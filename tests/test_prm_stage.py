@@ -66,6 +66,7 @@ def test_mode_b_loss_decreases_on_a_tiny_overfit_set(tmp_path):
     assert len(losses) == 30
     assert sum(losses[-3:]) / 3 < 0.5 * sum(losses[:3]) / 3, losses
     assert result.metrics["step_f1"] > 0.5 and 0 <= result.metrics["auroc"] <= 1
+    assert 0 <= result.metrics["step_acc_none"] <= 1  # per error type; MC labels carry none
     assert (tmp_path / "run" / "model" / "config.json").is_file()
 
 

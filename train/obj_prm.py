@@ -204,6 +204,12 @@ class ProcessReward(Objective):
                "step_accuracy": m["accuracy"], "pred_positive_rate": m["pred_positive_rate"]}  # fmt: skip
         if m["auroc"] is not None:
             out["auroc"] = m["auroc"]
+        # per injected error type (synth-processbench): macro-F1 over the steps of its solutions; the
+        # all-correct solutions have no erroneous step, so their step accuracy
+        for kind, km in res["by_error_type"].items():
+            out[f"step_acc_{kind}" if kind == "none" else f"step_f1_{kind}"] = (
+                km["accuracy"] if kind == "none" else km["macro_f1"]
+            )
         # this held-out set is the stage's dev split: the threshold it prefers (reported beside 0.5)
         labels = [x for r in res["records"] for x in r["labels"]]
         scores = [x for r in res["records"] for x in r["scores"]]
