@@ -21,7 +21,8 @@ Options: ``mode`` (B), ``targets`` (``hard`` = labels, ``soft`` = the MC scores,
 ``threshold`` (0.5, for held-out F1), ``eval_batch_size`` (16). ``cache_features: true`` computes the
 frozen towers' features once per image. Held-out (``stage.heldout``: a ``synth-processbench`` folder
 or a labelled folder): VisualProcessBench macro-F1 as ``step_f1``, per-class F1, ``step_accuracy``,
-``auroc``, predicted/true positive rates.
+``auroc``, predicted/true positive rates, ``step_f1_<type>`` per injected error type and ``step_acc_none``
+(step accuracy on the all-correct solutions), and the threshold this split prefers (``dev_threshold``).
 """
 
 from __future__ import annotations
