@@ -81,6 +81,16 @@ def test_mode_a_and_soft_targets_run(tmp_path):
         run_stage(tmp_path / "bad", 1, {"mode": "C"}, model=tiny)
 
 
+def test_position_balanced_loss_runs_and_bad_balance_is_refused(tmp_path):
+    tiny = tiny_test_model(seed=0)
+    _, losses = run_stage(
+        tmp_path / "pos", 1, {"mode": "B", "class_balance": "position"}, heldout=False, model=tiny
+    )
+    assert len(losses) == 1 and 0 < losses[0] < 5
+    with pytest.raises(ConfigError, match="class_balance"):
+        run_stage(tmp_path / "bad", 1, {"class_balance": "steps"}, heldout=False, model=tiny)
+
+
 def test_drop_unsolved_leaves_out_questions_no_rollout_solved(tmp_path):
     from svemath.train.obj_prm import StepLabelled, drop_unsolved, load_step_labelled
 

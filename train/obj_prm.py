@@ -16,13 +16,16 @@ Modes (``stage.options.mode``):
   ``<|im_end|>``). Inference still scores with '+' placeholders (see pitfall (a) in prm.md).
 
 Options: ``mode`` (B), ``targets`` (``hard`` = labels, ``soft`` = the MC scores, mode B only),
-``class_balance`` (false: weight the two classes equally, from the training labels), ``drop_unsolved``
+``class_balance`` (false; true: weight the two classes equally, from the training labels; ``position``:
+equally at every step index and step count, see :func:`position_balance_weights`), ``drop_unsolved``
 (false: leave out MC-labelled questions no rollout solved, see :func:`drop_unsolved`), ``max_length``,
 ``threshold`` (0.5, for held-out F1), ``eval_batch_size`` (16). ``cache_features: true`` computes the
 frozen towers' features once per image. Held-out (``stage.heldout``: a ``synth-processbench`` folder
 or a labelled folder): VisualProcessBench macro-F1 as ``step_f1``, per-class F1, ``step_accuracy``,
 ``auroc``, predicted/true positive rates, ``step_f1_<type>`` per injected error type and ``step_acc_none``
-(step accuracy on the all-correct solutions), and the threshold this split prefers (``dev_threshold``).
+(step accuracy on the all-correct solutions), ``matched_auroc`` (error steps against correct steps at the
+same position: what the PRM checks beyond a step's position, see :mod:`svemath.train.prm_position`), and
+the threshold this split prefers (``dev_threshold``).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import torch.nn.functional as F
 from svemath.errors import ConfigError, DataFormatError
 from svemath.train.objectives import Objective, register_objective
 from svemath.train.prm_label import SOLUTIONS_FILE, read_solutions
+from svemath.train.prm_position import PositionPrior, matched_auroc
 
 
 @dataclass
@@ -88,6 +92,12 @@ class ProcessReward(Objective):
             )
         self.plus_id, self.minus_id = label_token_ids(ctx.processor.tokenizer)  # single tokens, or error
         self.class_weights = (1.0, 1.0)  # (+, -)
+        self.balance = opts.get("class_balance", False)
+        if self.balance not in (True, False, "position"):
+            raise ConfigError(
+                f"stage {stage.name!r}: options.class_balance must be true, false or 'position', got {self.balance!r}"
+            )
+        self.position_weights: dict[tuple[int, int, bool], float] = {}  # (index, n steps, label) -> weight
 
     # === data ===
 
@@ -96,6 +106,7 @@ class ProcessReward(Objective):
             return self._sources
         self._sources = {}
         labels: list[int] = []
+        solutions: list[list[int]] = []
         for entry in self.stage.data:
             path = self.ctx.dataset_paths[entry.dataset]
             items = load_step_labelled(path)
@@ -108,14 +119,17 @@ class ProcessReward(Objective):
             if self.targets == "soft" and any(it.mc is None for it in items):
                 raise ConfigError(f"options.targets=soft needs MC scores; {path} has none")
             labels += [lab for it in items for lab in it.labels]
+            solutions += [it.labels for it in items]
             cache, rows = None, None
             if self.stage.cache_features:
                 cache, rows = self._cache(items, path, entry.dataset)
             self._sources[entry.dataset] = StepLabelSource(items, cache, rows)
-        if self.stage.options.get("class_balance", False):
+        if self.balance is True:
             n, n_pos = len(labels), sum(labels)
             if 0 < n_pos < n:
                 self.class_weights = (n / (2 * n_pos), n / (2 * (n - n_pos)))
+        elif self.balance == "position":
+            self.position_weights = position_balance_weights(solutions)
         return self._sources
 
     def _cache(self, items: list[Any], path: Path, name: str) -> tuple[Any, dict[Path, int]]:
@@ -153,6 +167,11 @@ class ProcessReward(Objective):
             batch.pop("labels", None)
             key = "mc" if self.targets == "soft" else "labels"
             batch["step_targets"] = torch.tensor([float(y) for ex in examples for y in ex[key]])
+            if self.position_weights:
+                batch["step_weights"] = torch.tensor([
+                    self.position_weights.get((i, len(ex["labels"]), bool(y)), 1.0)
+                    for ex in examples for i, y in enumerate(ex["labels"])
+                ])  # fmt: skip
         else:
             batch["step_targets"] = torch.tensor([float(y) for ex in examples for y in ex["labels"]])
         return batch
@@ -175,6 +194,8 @@ class ProcessReward(Objective):
             margin = pm[:, 0] - pm[:, 1]
             w_pos, w_neg = self.class_weights
             weights = torch.where(hard > 0, torch.full_like(targets, w_pos), torch.full_like(targets, w_neg))
+            if "step_weights" in batch:
+                weights = batch["step_weights"].to(weights)
             per_step = F.binary_cross_entropy_with_logits(margin, targets, reduction="none")
             loss = (weights * per_step).sum() / weights.sum()
         with torch.no_grad():
@@ -216,7 +237,26 @@ class ProcessReward(Objective):
         scores = [x for r in res["records"] for x in r["scores"]]
         tuned = dev_threshold(labels, scores)
         out["dev_threshold"], out["step_f1_dev_threshold"] = tuned["threshold"], tuned["macro_f1"]
+        if res["matched_auroc"].get("all", {}).get("auroc") is not None:
+            out["matched_auroc"] = res["matched_auroc"]["all"]["auroc"]
         return out
+
+
+def position_balance_weights(solutions: list[list[int]]) -> dict[tuple[int, int, bool], float]:
+    """Loss weights that make a step's position uninformative: at each (index, step count) of the training
+    solutions, correct and wrong steps weigh half each (``w = count / (2 * count of its label)``); a
+    position holding one label only keeps weight 1. With prefix labels a PRM can otherwise score steps by
+    where they stand (late steps are more often wrong) and check nothing (:mod:`svemath.train.prm_position`)."""
+    counts: dict[tuple[int, int], list[int]] = {}
+    for labels in solutions:
+        for i, lab in enumerate(labels):
+            counts.setdefault((i, len(labels)), [0, 0])[int(lab > 0)] += 1
+    weights = {}
+    for (i, n), (neg, pos) in counts.items():
+        if neg and pos:
+            weights[(i, n, True)] = (neg + pos) / (2 * pos)
+            weights[(i, n, False)] = (neg + pos) / (2 * neg)
+    return weights
 
 
 def drop_unsolved(items: list[StepLabelled], where: str = "") -> list[StepLabelled]:
@@ -246,8 +286,9 @@ def evaluate_steps(
 ) -> dict[str, Any]:
     """Score every step of (the first ``n``) step-labelled solutions at ``path`` (a ``prm label`` folder,
     a ``synth-processbench`` folder or a VisualProcessBench JSONL file) and compute the VisualProcessBench
-    metrics, overall and per error type / difficulty tag / data source (neutral steps excluded). Returns
-    ``{"metrics", "n_solutions", "by_error_type", "by_level", "by_source", "records"}``."""
+    metrics, overall and per error type / difficulty tag / data source (neutral steps excluded), and the
+    position-matched AUROC per error type. Returns ``{"metrics", "n_solutions", "by_error_type", "by_level",
+    "by_source", "matched_auroc", "records"}``."""
     from svemath.images import load_image
     from svemath.mllm.prm import process_metrics, score_steps_batch
 
@@ -275,6 +316,7 @@ def evaluate_steps(
     out = {"metrics": process_metrics(flat("labels"), flat("scores"), threshold), "n_solutions": len(records)}
     for key, g in groups.items():
         out[key] = {v: process_metrics(lab, sc, threshold) for v, (lab, sc) in sorted(g.items())}
+    out["matched_auroc"] = matched_auroc(records)
     out["records"] = records
     return out
 
@@ -284,7 +326,8 @@ def evaluate_steps_with_dev(
 ) -> dict[str, Any]:
     """:func:`evaluate_steps` on ``path`` at the protocol's threshold 0.5, plus the threshold that maximises
     macro-F1 on the development split ``dev`` and the metrics on ``path`` at that threshold
-    (``"dev_threshold"``, ``"metrics_dev_threshold"``)."""
+    (``"dev_threshold"``, ``"metrics_dev_threshold"``), and the position-only baseline counted on ``dev``
+    (``"position_prior"``)."""
     from svemath.mllm.prm import dev_threshold, process_metrics
 
     tune = evaluate_steps(model, processor, dev, batch_size=batch_size)["records"]
@@ -294,7 +337,23 @@ def evaluate_steps_with_dev(
     scores = [x for r in res["records"] for x in r["scores"]]
     res["dev_threshold"] = {**tuned, "dev": str(dev), "dev_steps": sum(len(r["labels"]) for r in tune)}
     res["metrics_dev_threshold"] = process_metrics(labels, scores, tuned["threshold"])
+    res["position_prior"] = position_prior_baseline(
+        [r["labels"] for r in tune], [r["labels"] for r in res["records"]]
+    )
     return res
+
+
+def position_prior_baseline(dev: list[list[int]], test: list[list[int]]) -> dict[str, Any]:
+    """The :class:`PositionPrior` counted on the ``dev`` solutions' labels, scored on ``test`` like a PRM:
+    metrics at 0.5 and at the threshold tuned on ``dev`` (its own scores)."""
+    from svemath.mllm.prm import dev_threshold, process_metrics
+
+    prior = PositionPrior(dev)
+    flat = lambda sols: ([x for s in sols for x in s], [p for s in sols for p in prior.scores(len(s))])  # noqa: E731
+    tuned = dev_threshold(*flat(dev))
+    labels, scores = flat(test)
+    return {"metrics": process_metrics(labels, scores), "threshold": tuned["threshold"],
+            "metrics_dev_threshold": process_metrics(labels, scores, tuned["threshold"])}  # fmt: skip
 
 
 # === Reading step-labelled data (MC labels or synth-processbench) ===

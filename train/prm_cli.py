@@ -156,5 +156,12 @@ def cmd_step_eval(args: argparse.Namespace) -> int:
         d = res["metrics_dev_threshold"]
         print(f"at the dev-tuned threshold {res['dev_threshold']['threshold']:.3f}: macro-F1 {d['macro_f1']:.3f} "
               f"(F1 correct {d['f1_correct']:.3f}, F1 error {d['f1_error']:.3f})")  # fmt: skip
+        b = res["position_prior"]
+        print(f"position-only baseline (no model; counted on --dev): macro-F1 {b['metrics']['macro_f1']:.3f} at 0.5, "
+              f"{b['metrics_dev_threshold']['macro_f1']:.3f} at its dev threshold {b['threshold']:.3f}")  # fmt: skip
+    matched = res["matched_auroc"]
+    if matched:
+        print("error step vs correct step at the same position, AUROC (0.5: position only): "
+              + ", ".join(f"{k} {v['auroc']:.3f} ({v['pairs']} pairs)" for k, v in matched.items()))  # fmt: skip
     print(f"wrote {args.out / 'step_metrics.json'}, {args.out / 'step_scores.jsonl'}")
     return 0

@@ -110,6 +110,15 @@ def _prm_lines(prm: dict[str, Any]) -> list[str]:
             lines.append(f"At the threshold tuned on the prm stage's dev split ({dev['threshold']:.3f} instead of "
                          f"the protocol's 0.5; {dev['dev_steps']} dev steps): macro-F1 {at_dev['macro_f1']:.3f} "
                          f"(F1 correct {at_dev['f1_correct']:.3f}, F1 error {at_dev['f1_error']:.3f}).")  # fmt: skip
+        prior = prm["step_eval"].get("position_prior")
+        if prior:
+            lines.append(f"Position-only baseline (P(correct | step index, step count) counted on the dev split; no "
+                         f"model): macro-F1 {prior['metrics']['macro_f1']:.3f} at 0.5, "
+                         f"{prior['metrics_dev_threshold']['macro_f1']:.3f} at its dev threshold.")  # fmt: skip
+        matched = (prm["step_eval"].get("matched_auroc") or {}).get("all") or {}
+        if matched.get("auroc") is not None:
+            lines.append(f"Error steps against correct steps at the same position: AUROC {matched['auroc']:.3f} "
+                         f"({matched['pairs']} pairs; 0.5 = the PRM checks nothing beyond position).")  # fmt: skip
     bon = prm.get("bon") or {}
     table = bon.get("table") or {}
     if table:
