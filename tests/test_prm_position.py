@@ -2,8 +2,12 @@
 
 import pytest
 
-from svemath.train.obj_prm import position_balance_weights, position_prior_baseline
-from svemath.train.prm_position import PositionPrior, matched_auroc
+from svemath.train.prm_position import (
+    PositionPrior,
+    matched_auroc,
+    position_balance_weights,
+    position_prior_baseline,
+)
 
 
 def test_position_prior_counts_per_index_and_backs_off():

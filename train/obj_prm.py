@@ -17,7 +17,7 @@ Modes (``stage.options.mode``):
 
 Options: ``mode`` (B), ``targets`` (``hard`` = labels, ``soft`` = the MC scores, mode B only),
 ``class_balance`` (false; true: weight the two classes equally, from the training labels; ``position``:
-equally at every step index and step count, see :func:`position_balance_weights`), ``drop_unsolved``
+equally at every step index and step count, see :func:`svemath.train.prm_position.position_balance_weights`), ``drop_unsolved``
 (false: leave out MC-labelled questions no rollout solved, see :func:`drop_unsolved`), ``max_length``,
 ``threshold`` (0.5, for held-out F1), ``eval_batch_size`` (16). ``cache_features: true`` computes the
 frozen towers' features once per image. Held-out (``stage.heldout``: a ``synth-processbench`` folder
@@ -41,7 +41,7 @@ import torch.nn.functional as F
 from svemath.errors import ConfigError, DataFormatError
 from svemath.train.objectives import Objective, register_objective
 from svemath.train.prm_label import SOLUTIONS_FILE, read_solutions
-from svemath.train.prm_position import PositionPrior, matched_auroc
+from svemath.train.prm_position import matched_auroc, position_balance_weights, position_prior_baseline
 
 
 @dataclass
@@ -242,23 +242,6 @@ class ProcessReward(Objective):
         return out
 
 
-def position_balance_weights(solutions: list[list[int]]) -> dict[tuple[int, int, bool], float]:
-    """Loss weights that make a step's position uninformative: at each (index, step count) of the training
-    solutions, correct and wrong steps weigh half each (``w = count / (2 * count of its label)``); a
-    position holding one label only keeps weight 1. With prefix labels a PRM can otherwise score steps by
-    where they stand (late steps are more often wrong) and check nothing (:mod:`svemath.train.prm_position`)."""
-    counts: dict[tuple[int, int], list[int]] = {}
-    for labels in solutions:
-        for i, lab in enumerate(labels):
-            counts.setdefault((i, len(labels)), [0, 0])[int(lab > 0)] += 1
-    weights = {}
-    for (i, n), (neg, pos) in counts.items():
-        if neg and pos:
-            weights[(i, n, True)] = (neg + pos) / (2 * pos)
-            weights[(i, n, False)] = (neg + pos) / (2 * neg)
-    return weights
-
-
 def drop_unsolved(items: list[StepLabelled], where: str = "") -> list[StepLabelled]:
     """Leave out the MC-labelled solutions of questions on which no rollout of any sample reached the
     answer (every step of every solution '-'). Such labels say "the policy cannot solve this question",
@@ -341,19 +324,6 @@ def evaluate_steps_with_dev(
         [r["labels"] for r in tune], [r["labels"] for r in res["records"]]
     )
     return res
-
-
-def position_prior_baseline(dev: list[list[int]], test: list[list[int]]) -> dict[str, Any]:
-    """The :class:`PositionPrior` counted on the ``dev`` solutions' labels, scored on ``test`` like a PRM:
-    metrics at 0.5 and at the threshold tuned on ``dev`` (its own scores)."""
-    from svemath.mllm.prm import dev_threshold, process_metrics
-
-    prior = PositionPrior(dev)
-    flat = lambda sols: ([x for s in sols for x in s], [p for s in sols for p in prior.scores(len(s))])  # noqa: E731
-    tuned = dev_threshold(*flat(dev))
-    labels, scores = flat(test)
-    return {"metrics": process_metrics(labels, scores), "threshold": tuned["threshold"],
-            "metrics_dev_threshold": process_metrics(labels, scores, tuned["threshold"])}  # fmt: skip
 
 
 # === Reading step-labelled data (MC labels or synth-processbench) ===

@@ -11,7 +11,10 @@ are reported beside two checks:
   scores above the error step at the same index in a solution with the same step count
   (0.5 = the PRM does not tell them apart beyond position).
 
-Labels are signed as in :func:`svemath.mllm.prm.process_metrics` (1 correct, -1 wrong, 0 neutral).
+For training, :func:`position_balance_weights` gives loss weights under which position tells nothing.
+
+Labels are signed as in :func:`svemath.mllm.prm.process_metrics` (1 correct, -1 wrong, 0 neutral), except
+for the stage labels of :func:`position_balance_weights`.
 """
 
 from __future__ import annotations
@@ -76,3 +79,34 @@ def matched_auroc(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, floa
                 wins[key] += win
                 pairs[key] += 1
     return {k: {"auroc": wins[k] / pairs[k] if pairs[k] else None, "pairs": pairs[k]} for k in sorted(pairs)}
+
+
+def position_prior_baseline(dev: list[list[int]], test: list[list[int]]) -> dict[str, Any]:
+    """The :class:`PositionPrior` counted on the ``dev`` solutions' labels, scored on ``test`` like a PRM:
+    metrics at 0.5 and at the threshold tuned on ``dev`` (its own scores)."""
+    from svemath.mllm.prm import dev_threshold, process_metrics
+
+    prior = PositionPrior(dev)
+    flat = lambda sols: ([x for s in sols for x in s], [p for s in sols for p in prior.scores(len(s))])  # noqa: E731
+    tuned = dev_threshold(*flat(dev))
+    labels, scores = flat(test)
+    return {"metrics": process_metrics(labels, scores), "threshold": tuned["threshold"],
+            "metrics_dev_threshold": process_metrics(labels, scores, tuned["threshold"])}  # fmt: skip
+
+
+def position_balance_weights(solutions: list[list[int]]) -> dict[tuple[int, int, bool], float]:
+    """Loss weights that make a step's position uninformative: at each (index, step count) of the training
+    solutions, correct and wrong steps weigh half each (``w = count / (2 * count of its label)``); a
+    position holding one label only keeps weight 1. With prefix labels a PRM can otherwise score steps by
+    where they stand (late steps are more often wrong) and check nothing. ``solutions``: lists of stage
+    labels (1 = '+', 0 = '-')."""
+    counts: dict[tuple[int, int], list[int]] = {}
+    for labels in solutions:
+        for i, lab in enumerate(labels):
+            counts.setdefault((i, len(labels)), [0, 0])[int(lab > 0)] += 1
+    weights = {}
+    for (i, n), (neg, pos) in counts.items():
+        if neg and pos:
+            weights[(i, n, True)] = (neg + pos) / (2 * pos)
+            weights[(i, n, False)] = (neg + pos) / (2 * neg)
+    return weights
