@@ -17,7 +17,7 @@ Modes (``stage.options.mode``):
 
 Options: ``mode`` (B), ``targets`` (``hard`` = labels, ``soft`` = the MC scores, mode B only),
 ``class_balance`` (false; true: weight the two classes equally, from the training labels; ``position``:
-equally at every step index and step count, see :func:`svemath.train.prm_position.position_balance_weights`), ``drop_unsolved``
+equally at every step index and step count, see :mod:`svemath.train.prm_position`), ``drop_unsolved``
 (false: leave out MC-labelled questions no rollout solved, see :func:`drop_unsolved`), ``max_length``,
 ``threshold`` (0.5, for held-out F1), ``eval_batch_size`` (16). ``cache_features: true`` computes the
 frozen towers' features once per image. Held-out (``stage.heldout``: a ``synth-processbench`` folder
@@ -192,10 +192,13 @@ class ProcessReward(Objective):
         else:
             pm = label_logits(task, batch, self.plus_id, self.minus_id)
             margin = pm[:, 0] - pm[:, 1]
-            w_pos, w_neg = self.class_weights
-            weights = torch.where(hard > 0, torch.full_like(targets, w_pos), torch.full_like(targets, w_neg))
             if "step_weights" in batch:
-                weights = batch["step_weights"].to(weights)
+                weights = batch["step_weights"].to(targets)
+            else:
+                w_pos, w_neg = self.class_weights
+                weights = torch.where(
+                    hard > 0, torch.full_like(targets, w_pos), torch.full_like(targets, w_neg)
+                )
             per_step = F.binary_cross_entropy_with_logits(margin, targets, reduction="none")
             loss = (weights * per_step).sum() / weights.sum()
         with torch.no_grad():
@@ -229,9 +232,10 @@ class ProcessReward(Objective):
         # per injected error type (synth-processbench): macro-F1 over the steps of its solutions; the
         # all-correct solutions have no erroneous step, so their step accuracy
         for kind, km in res["by_error_type"].items():
-            out[f"step_acc_{kind}" if kind == "none" else f"step_f1_{kind}"] = (
-                km["accuracy"] if kind == "none" else km["macro_f1"]
-            )
+            if kind == "none":
+                out["step_acc_none"] = km["accuracy"]
+            else:
+                out[f"step_f1_{kind}"] = km["macro_f1"]
         # this held-out set is the stage's dev split: the threshold it prefers (reported beside 0.5)
         labels = [x for r in res["records"] for x in r["labels"]]
         scores = [x for r in res["records"] for x in r["scores"]]
