@@ -25,6 +25,8 @@ The response is ``"\\n".join(steps) + "\\nAnswer: X"`` split by the shared split
 common ones (question, answer = the TRUE answer, answer_type, choices, meta): ``prompt`` (what the
 policy/PRM sees: question + choices), ``response``, ``steps``, ``step_labels`` (1 / -1),
 ``error_type``, ``error_step`` (index or None), ``response_answer``, ``final_correct``, ``splitter``.
+``prm-errors`` records with an error also carry ``clean_steps``: the same solution without it (identical
+before ``error_step``), for counterfactual pairs in the ``prm`` stage (``options.pair_weight``).
 """
 
 from __future__ import annotations
@@ -297,9 +299,12 @@ def solution_with_error(problem: Problem, rng: random.Random) -> dict[str, Any]:
     if len(steps) != len(lines):
         raise ValueError(f"family {problem.family!r}: {len(lines)} lines split into {len(steps)} steps")
     labels = [1 if index is None or s < index else -1 for s in range(len(steps))]
-    return {"response": response, "steps": steps, "step_labels": labels, "error_type": kind,
-            "error_step": index, "response_answer": answer,
-            "final_correct": _same_answer(answer, problem.answer)}  # fmt: skip
+    out = {"response": response, "steps": steps, "step_labels": labels, "error_type": kind,
+           "error_step": index, "response_answer": answer,
+           "final_correct": _same_answer(answer, problem.answer)}  # fmt: skip
+    if kind is not None:
+        out["clean_steps"] = split_steps("\n".join([*problem.steps, f"Answer: {problem.answer}"]))
+    return out
 
 
 def _same_answer(a: str, b: str) -> bool:
@@ -317,16 +322,17 @@ def make_processbench(index: int, rng: random.Random) -> Sample:
 
 
 @register_suite(
-    "prm-errors", "train", "PRM training data: family solutions with injected errors and exact step labels", "3"
+    "prm-errors", "train", "PRM training data: family solutions with injected errors and exact step labels", "4"
 )  # fmt: skip
 def make_prm_errors(index: int, rng: random.Random) -> Sample:
     """The ``synth-processbench`` generator on the train seed stream: exact step labels to mix with (or
-    compare against) Monte-Carlo labels in the ``prm`` stage."""
-    return processbench_sample(rng)
+    compare against) Monte-Carlo labels in the ``prm`` stage; erroneous solutions keep their clean twin."""
+    return processbench_sample(rng, clean_twin=True)
 
 
-def processbench_sample(rng: random.Random) -> Sample:
-    """One family problem, drawn like a training item, with a correct or erroneous solution."""
+def processbench_sample(rng: random.Random, clean_twin: bool = False) -> Sample:
+    """One family problem, drawn like a training item, with a correct or erroneous solution (and, with
+    ``clean_twin``, the erroneous solution's correct version as ``clean_steps``)."""
     names = family_names()
     weights = [PRM_WEIGHTS[FAMILIES.get(n).difficulty] for n in names]
     name = rng.choices(names, weights=weights)[0]
@@ -341,5 +347,7 @@ def processbench_sample(rng: random.Random) -> Sample:
     record.pop("conversations")  # the gold solution is not part of a step-error item
     record["prompt"] = human_prompt(question, problem.choices, image=False)
     record.update(solution_with_error(problem, rng))
+    if not clean_twin:
+        record.pop("clean_steps", None)
     record["splitter"] = splitter_info()
     return Sample(rendered.image, record)

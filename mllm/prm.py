@@ -141,12 +141,19 @@ def collate_prm(processor, samples: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return batch
 
 
+_NOT_MODEL_INPUTS = (
+    "score_mask",
+    "labels",
+    "step_targets",
+    "step_weights",
+    "pair_index",
+)  # training-only keys
+
+
 def label_logits(model, batch: dict[str, Any], plus_id: int, minus_id: int) -> torch.Tensor:
     """``[S, 2]`` logits (z_+, z_-) at every masked position of the batch, in (sample, step) order.
     ``batch`` holds model inputs and ``score_mask``; LM ``labels`` are ignored."""
-    inputs = {
-        k: v for k, v in batch.items() if k not in ("score_mask", "labels", "step_targets", "step_weights")
-    }
+    inputs = {k: v for k, v in batch.items() if k not in _NOT_MODEL_INPUTS}
     out = model(**inputs, logits_to_keep=batch["score_mask"])
     logits = out.logits
     if logits.dim() != 2:

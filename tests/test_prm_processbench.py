@@ -83,6 +83,23 @@ def test_suite_generates_and_validates(tmp_path):
     items = load_step_labelled(out)
     assert len(items) == 24 and all(it.image.is_file() for it in items)
     assert [it.labels for it in items] == [[1 if x > 0 else 0 for x in r["step_labels"]] for r in rows]
+    assert all(it.twin_steps is None for it in items)  # the eval suite carries no clean solution
+
+
+def test_prm_errors_keep_a_clean_twin_equal_up_to_the_error(tmp_path):
+    from svemath.data.generate import generate_dataset
+    from svemath.train.obj_prm import load_step_labelled
+
+    out = tmp_path / "pe"
+    generate_dataset("prm-errors", n=24, seed=5, out=out, image_size=96, progress=False)
+    rows = [json.loads(x) for x in (out / "data.jsonl").read_text().splitlines()]
+    errors = [r for r in rows if r["error_type"] is not None]
+    assert errors and all("clean_steps" not in r for r in rows if r["error_type"] is None)
+    for r in errors:
+        k, clean = r["error_step"], r["clean_steps"]
+        assert len(clean) == len(r["steps"]) and clean[:k] == r["steps"][:k] and clean[k] != r["steps"][k]
+    twins = {it.id: it.twin_steps for it in load_step_labelled(out)}
+    assert all(twins[r["id"]] == r.get("clean_steps") for r in rows)
 
 
 def test_an_error_propagates_to_the_answer():

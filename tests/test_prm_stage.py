@@ -91,6 +91,39 @@ def test_position_balanced_loss_runs_and_bad_balance_is_refused(tmp_path):
         run_stage(tmp_path / "bad", 1, {"class_balance": "steps"}, heldout=False, model=tiny)
 
 
+def test_clean_twins_pair_each_error_step_with_the_same_step_of_its_twin():
+    from svemath.train.obj_prm import with_clean_twins
+
+    a = {"steps": ["s0", "s1", "bad"], "labels": [1, 1, 0], "twin_steps": ["s0", "s1", "good"], "mc": None}
+    b = {"steps": ["t0", "t1"], "labels": [1, 1], "twin_steps": None, "mc": None}
+    c = {"steps": ["bad", "u1"], "labels": [0, 0], "twin_steps": ["good", "u1'"], "mc": None}
+    out, pairs = with_clean_twins([a, b, c])
+    assert [ex["steps"] for ex in out] == [a["steps"], a["twin_steps"], b["steps"], c["steps"], c["twin_steps"]]
+    assert out[1]["labels"] == [1, 1, 1] and out[4]["labels"] == [1, 1]
+    flat = [s for ex in out for s in ex["steps"]]
+    assert [(flat[i], flat[j]) for i, j in pairs.tolist()] == [("bad", "good"), ("bad", "good")]
+
+
+def test_counterfactual_pair_loss_runs_on_prm_errors(tmp_path):
+    from svemath.data.generate import generate_dataset
+
+    data = tmp_path / "pe"
+    generate_dataset("prm-errors", n=8, seed=5, out=data, image_size=96, progress=False)
+    model, proc = tiny_test_model(seed=0)
+    stage = StageConfig(name="prm", objective="prm", trainable=["language_model"], lr={"language_model": 1e-3},
+                        data=[MixEntry("pe")], steps=2, batch_size=4, save_every=1000, log_every=1,
+                        cache_features=True, init_from="none", options={"mode": "B", "pair_weight": 1.0})  # fmt: skip
+    recipe = RecipeConfig(name="t", precision="fp32", datasets={"pe": DatasetSpec(path=str(data))}, stages=[stage])
+    StageRunner(recipe, stage, tmp_path / "run").run(model, proc, {"pe": data}, resume=False)
+    rows = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    logged = [r for r in rows if "loss" in r]
+    assert len(logged) == 2 and all(0 <= r["pair_acc"] <= 1 and r["loss"] > 0 for r in logged)
+    with pytest.raises(ConfigError, match="pair_weight"):
+        bad = StageConfig(name="prm", objective="prm", trainable=["language_model"], data=[MixEntry("pe")],
+                          steps=1, options={"mode": "A", "pair_weight": 1.0})  # fmt: skip
+        StageRunner(recipe, bad, tmp_path / "bad").run(model, proc, {"pe": data}, resume=False)
+
+
 def test_drop_unsolved_leaves_out_questions_no_rollout_solved(tmp_path):
     from svemath.train.obj_prm import StepLabelled, drop_unsolved, load_step_labelled
 

@@ -18,7 +18,10 @@ Modes (``stage.options.mode``):
 Options: ``mode`` (B), ``targets`` (``hard`` = labels, ``soft`` = the MC scores, mode B only),
 ``class_balance`` (false; true: weight the two classes equally, from the training labels; ``position``:
 equally at every step index and step count, see :mod:`svemath.train.prm_position`), ``drop_unsolved``
-(false: leave out MC-labelled questions no rollout solved, see :func:`drop_unsolved`), ``max_length``,
+(false: leave out MC-labelled questions no rollout solved, see :func:`drop_unsolved`), ``pair_weight``
+(0; mode B: each ``prm-errors`` solution with an error brings its clean twin into the batch, and a
+logistic ranking loss of this weight asks the clean step to outscore the error step it replaces, same
+prefix: ``softplus(m_err - m_clean)``, so the PRM must read the step, not its position), ``max_length``,
 ``threshold`` (0.5, for held-out F1), ``eval_batch_size`` (16). ``cache_features: true`` computes the
 frozen towers' features once per image. Held-out (``stage.heldout``: a ``synth-processbench`` folder
 or a labelled folder): VisualProcessBench macro-F1 as ``step_f1``, per-class F1, ``step_accuracy``,
@@ -66,7 +69,8 @@ class StepLabelSource:
 
     def get(self, index: int) -> dict[str, Any]:
         it = self.items[index]
-        ex = {"question": it.question, "steps": it.steps, "labels": it.labels, "mc": it.mc, "image": it.image}
+        ex = {"question": it.question, "steps": it.steps, "labels": it.labels, "mc": it.mc, "image": it.image,
+              "twin_steps": it.twin_steps}  # fmt: skip
         if self.cache is not None and it.image is not None:
             ex["image_features"] = self.cache.get(self.image_rows[it.image])
             ex["image"] = None
@@ -98,6 +102,11 @@ class ProcessReward(Objective):
                 f"stage {stage.name!r}: options.class_balance must be true, false or 'position', got {self.balance!r}"
             )
         self.position_weights: dict[tuple[int, int, bool], float] = {}  # (index, n steps, label) -> weight
+        self.pair_weight = float(opts.get("pair_weight", 0.0))
+        if self.pair_weight < 0 or (self.pair_weight > 0 and self.mode != "B"):
+            raise ConfigError(
+                f"stage {stage.name!r}: options.pair_weight must be >= 0 (and > 0 only in mode B)"
+            )
 
     # === data ===
 
@@ -105,7 +114,6 @@ class ProcessReward(Objective):
         if hasattr(self, "_sources"):
             return self._sources
         self._sources = {}
-        labels: list[int] = []
         solutions: list[list[int]] = []
         for entry in self.stage.data:
             path = self.ctx.dataset_paths[entry.dataset]
@@ -118,14 +126,15 @@ class ProcessReward(Objective):
                 )
             if self.targets == "soft" and any(it.mc is None for it in items):
                 raise ConfigError(f"options.targets=soft needs MC scores; {path} has none")
-            labels += [lab for it in items for lab in it.labels]
             solutions += [it.labels for it in items]
+            if self.pair_weight > 0:  # the clean twins join the batches as all-correct solutions
+                solutions += [[1] * len(it.labels) for it in items if it.twin_steps and 0 in it.labels]
             cache, rows = None, None
             if self.stage.cache_features:
                 cache, rows = self._cache(items, path, entry.dataset)
             self._sources[entry.dataset] = StepLabelSource(items, cache, rows)
         if self.balance is True:
-            n, n_pos = len(labels), sum(labels)
+            n, n_pos = sum(len(x) for x in solutions), sum(sum(x) for x in solutions)
             if 0 < n_pos < n:
                 self.class_weights = (n / (2 * n_pos), n / (2 * (n - n_pos)))
         elif self.balance == "position":
@@ -155,6 +164,9 @@ class ProcessReward(Objective):
         from svemath.mllm.prm import collate_prm, encode_prm
 
         proc = self.ctx.processor
+        pairs = None
+        if self.pair_weight > 0:
+            examples, pairs = with_clean_twins(examples)
         samples = [
             encode_prm(
                 proc, ex["question"], ex["steps"], ex["image"], labels=ex["labels"] if self.mode == "A" else None,
@@ -172,6 +184,8 @@ class ProcessReward(Objective):
                     self.position_weights.get((i, len(ex["labels"]), bool(y)), 1.0)
                     for ex in examples for i, y in enumerate(ex["labels"])
                 ])  # fmt: skip
+            if pairs is not None:
+                batch["pair_index"] = pairs
         else:
             batch["step_targets"] = torch.tensor([float(y) for ex in examples for y in ex["labels"]])
         return batch
@@ -201,14 +215,21 @@ class ProcessReward(Objective):
                 )
             per_step = F.binary_cross_entropy_with_logits(margin, targets, reduction="none")
             loss = (weights * per_step).sum() / weights.sum()
+        logs = {}
+        if self.mode == "B" and batch.get("pair_index") is not None and len(batch["pair_index"]):
+            # counterfactual pairs: the clean step must score above the error step it replaces (same prefix)
+            err, clean = batch["pair_index"][:, 0], batch["pair_index"][:, 1]
+            gap = margin[clean] - margin[err]
+            loss = loss + self.pair_weight * F.softplus(-gap).mean()
+            logs["pair_acc"] = float((gap > 0).float().mean())
         with torch.no_grad():
             pred = (pm[:, 0] > pm[:, 1]).float()
-            logs = {
+            logs.update({
                 "step_acc": float((pred == hard).float().mean()),
                 "label_pos_rate": float(hard.mean()),
                 "pred_pos_rate": float(pred.mean()),
                 "steps_per_batch": float(len(hard)),
-            }
+            })  # fmt: skip
         return loss, logs
 
     # === held-out ===
@@ -244,6 +265,28 @@ class ProcessReward(Objective):
         if res["matched_auroc"].get("all", {}).get("auroc") is not None:
             out["matched_auroc"] = res["matched_auroc"]["all"]["auroc"]
         return out
+
+
+def with_clean_twins(examples: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], torch.Tensor]:
+    """Counterfactual pairs: after each example with an error and a ``twin_steps`` (its solution without
+    the error, identical before the error step), insert the twin as an all-correct example. Returns the
+    examples and ``[P, 2]`` flat step indices (in (sample, step) order) of each error step and the same
+    step of its twin."""
+    out: list[dict[str, Any]] = []
+    pairs: list[tuple[int, int]] = []
+    offset = 0
+    for ex in examples:
+        out.append(ex)
+        twin, labels = ex.get("twin_steps"), ex["labels"]
+        offset += len(labels)
+        if twin and 0 in labels:
+            if len(twin) != len(labels):
+                raise DataFormatError(f"twin of a {len(labels)}-step solution has {len(twin)} steps")
+            error_step = labels.index(0)
+            out.append({**ex, "steps": twin, "labels": [1] * len(twin), "mc": None, "twin_steps": None})
+            pairs.append((offset - len(labels) + error_step, offset + error_step))
+            offset += len(twin)
+    return out, torch.tensor(pairs, dtype=torch.long).reshape(-1, 2)
 
 
 def drop_unsolved(items: list[StepLabelled], where: str = "") -> list[StepLabelled]:
@@ -349,6 +392,7 @@ class StepLabelled:
     source: str | None = None
     signed: list[int] | None = None  # 1 correct / -1 wrong / 0 neutral, when the data has neutral steps
     question_id: str | None = None  # MC-labelled solutions: the question they answer (shared by its samples)
+    twin_steps: list[str] | None = None  # prm-errors: the same solution without its error (all steps correct)
 
     def signed_labels(self) -> list[int]:
         """Labels for :func:`svemath.mllm.prm.process_metrics` (neutral steps stay 0 and are excluded)."""
@@ -385,9 +429,13 @@ def load_step_labelled(path: str | Path, *, keep_empty: bool = False) -> list[St
             labels = rec.get("step_labels")
             if not isinstance(labels, list) or len(labels) != len(rec.steps or []):
                 raise DataFormatError(f"{rec.location}: needs 'steps' and 'step_labels' of the same length")
+            twin = rec.get("clean_steps")
+            if twin is not None and (not isinstance(twin, list) or len(twin) != len(labels)):
+                raise DataFormatError(f"{rec.location}: 'clean_steps' must list as many steps as 'steps'")
             out.append(StepLabelled(rec.id, rec.get("prompt") or rec.question, list(rec.steps),
                                     [1 if int(x) > 0 else 0 for x in labels], rec.image, None,
-                                    rec.meta.get("level"), rec.answer_type, rec.get("error_type")))  # fmt: skip
+                                    rec.meta.get("level"), rec.answer_type, rec.get("error_type"),
+                                    twin_steps=twin))  # fmt: skip
         return out
     if path.is_file() and path.suffix in (".jsonl", ".json"):
         return load_visualprocessbench(path)
