@@ -98,7 +98,13 @@ def test_clean_twins_pair_each_error_step_with_the_same_step_of_its_twin():
     b = {"steps": ["t0", "t1"], "labels": [1, 1], "twin_steps": None, "mc": None}
     c = {"steps": ["bad", "u1"], "labels": [0, 0], "twin_steps": ["good", "u1'"], "mc": None}
     out, pairs = with_clean_twins([a, b, c])
-    assert [ex["steps"] for ex in out] == [a["steps"], a["twin_steps"], b["steps"], c["steps"], c["twin_steps"]]
+    assert [ex["steps"] for ex in out] == [
+        a["steps"],
+        a["twin_steps"],
+        b["steps"],
+        c["steps"],
+        c["twin_steps"],
+    ]
     assert out[1]["labels"] == [1, 1, 1] and out[4]["labels"] == [1, 1]
     flat = [s for ex in out for s in ex["steps"]]
     assert [(flat[i], flat[j]) for i, j in pairs.tolist()] == [("bad", "good"), ("bad", "good")]
@@ -113,7 +119,9 @@ def test_counterfactual_pair_loss_runs_on_prm_errors(tmp_path):
     stage = StageConfig(name="prm", objective="prm", trainable=["language_model"], lr={"language_model": 1e-3},
                         data=[MixEntry("pe")], steps=2, batch_size=4, save_every=1000, log_every=1,
                         cache_features=True, init_from="none", options={"mode": "B", "pair_weight": 1.0})  # fmt: skip
-    recipe = RecipeConfig(name="t", precision="fp32", datasets={"pe": DatasetSpec(path=str(data))}, stages=[stage])
+    recipe = RecipeConfig(
+        name="t", precision="fp32", datasets={"pe": DatasetSpec(path=str(data))}, stages=[stage]
+    )
     StageRunner(recipe, stage, tmp_path / "run").run(model, proc, {"pe": data}, resume=False)
     rows = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     logged = [r for r in rows if "loss" in r]
