@@ -141,13 +141,8 @@ def collate_prm(processor, samples: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return batch
 
 
-_NOT_MODEL_INPUTS = (
-    "score_mask",
-    "labels",
-    "step_targets",
-    "step_weights",
-    "pair_index",
-)  # training-only keys
+# batch keys that are not model inputs: the read positions and the training targets, weights and pairs
+_NOT_MODEL_INPUTS = ("score_mask", "labels", "step_targets", "step_weights", "pair_index")
 
 
 def label_logits(model, batch: dict[str, Any], plus_id: int, minus_id: int) -> torch.Tensor:
