@@ -299,12 +299,9 @@ def solution_with_error(problem: Problem, rng: random.Random) -> dict[str, Any]:
     if len(steps) != len(lines):
         raise ValueError(f"family {problem.family!r}: {len(lines)} lines split into {len(steps)} steps")
     labels = [1 if index is None or s < index else -1 for s in range(len(steps))]
-    out = {"response": response, "steps": steps, "step_labels": labels, "error_type": kind,
-           "error_step": index, "response_answer": answer,
-           "final_correct": _same_answer(answer, problem.answer)}  # fmt: skip
-    if kind is not None:
-        out["clean_steps"] = split_steps("\n".join([*problem.steps, f"Answer: {problem.answer}"]))
-    return out
+    return {"response": response, "steps": steps, "step_labels": labels, "error_type": kind,
+            "error_step": index, "response_answer": answer,
+            "final_correct": _same_answer(answer, problem.answer)}  # fmt: skip
 
 
 def _same_answer(a: str, b: str) -> bool:
@@ -347,7 +344,7 @@ def processbench_sample(rng: random.Random, clean_twin: bool = False) -> Sample:
     record.pop("conversations")  # the gold solution is not part of a step-error item
     record["prompt"] = human_prompt(question, problem.choices, image=False)
     record.update(solution_with_error(problem, rng))
-    if not clean_twin:
-        record.pop("clean_steps", None)
+    if clean_twin and record["error_type"] is not None:
+        record["clean_steps"] = split_steps("\n".join([*problem.steps, f"Answer: {problem.answer}"]))
     record["splitter"] = splitter_info()
     return Sample(rendered.image, record)

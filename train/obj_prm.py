@@ -216,9 +216,10 @@ class ProcessReward(Objective):
             per_step = F.binary_cross_entropy_with_logits(margin, targets, reduction="none")
             loss = (weights * per_step).sum() / weights.sum()
         logs = {}
-        if self.mode == "B" and batch.get("pair_index") is not None and len(batch["pair_index"]):
+        pairs = batch.get("pair_index")  # mode B only (pair_weight > 0)
+        if pairs is not None and len(pairs):
             # counterfactual pairs: the clean step must score above the error step it replaces (same prefix)
-            err, clean = batch["pair_index"][:, 0], batch["pair_index"][:, 1]
+            err, clean = pairs[:, 0], pairs[:, 1]
             gap = margin[clean] - margin[err]
             loss = loss + self.pair_weight * F.softplus(-gap).mean()
             logs["pair_acc"] = float((gap > 0).float().mean())
@@ -279,9 +280,7 @@ def with_clean_twins(examples: list[dict[str, Any]]) -> tuple[list[dict[str, Any
         out.append(ex)
         twin, labels = ex.get("twin_steps"), ex["labels"]
         offset += len(labels)
-        if twin and 0 in labels:
-            if len(twin) != len(labels):
-                raise DataFormatError(f"twin of a {len(labels)}-step solution has {len(twin)} steps")
+        if twin and 0 in labels:  # same length: load_step_labelled checks it
             error_step = labels.index(0)
             out.append({**ex, "steps": twin, "labels": [1] * len(twin), "mc": None, "twin_steps": None})
             pairs.append((offset - len(labels) + error_step, offset + error_step))
