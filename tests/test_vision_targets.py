@@ -94,6 +94,22 @@ def test_junctions_in_one_cell_are_counted():
     assert enc["dropped_junctions"] == 1 and enc["dropped_angles"] == 1
 
 
+def test_junction_heatmap_is_the_max_of_per_junction_gaussians():
+    xy = torch.tensor([[10.0, 10.0], [12.0, 11.0], [100.5, 40.0], [250.0, 255.0], [-3.0, 7.0]])
+    enc = encode_junctions(xy, [[0.0]] * 5, grid=32, stride=8, num_bins=24, sigma=1.5)
+    ys, xs = torch.meshgrid(torch.arange(32), torch.arange(32), indexing="ij")
+    expected = torch.zeros(32, 32)
+    for cx, cy in [(1, 1), (12, 5), (31, 31), (0, 0)]:  # the second junction shares the first one's cell
+        expected = torch.maximum(
+            expected, torch.exp(-((xs - cx) ** 2 + (ys - cy) ** 2).float() / (2 * 1.5**2))
+        )
+    expected[enc["center"]] = 1.0
+    assert int(enc["center"].sum()) == 4 and enc["dropped_junctions"] == 1
+    torch.testing.assert_close(enc["heatmap"], expected, atol=0, rtol=0)
+    empty = encode_junctions(torch.zeros(0, 2), [], grid=8, stride=8, num_bins=24, sigma=1.0)
+    assert float(empty["heatmap"].abs().sum()) == 0.0
+
+
 def test_string_round_trip_and_unreadable_strings():
     cs = Charset(CHARSET, max_len=12)
     words = ["47°", "AB = 12 cm", "3.5", "π/2", "√3", "x²+1"]

@@ -271,26 +271,37 @@ def encode_junctions(
     bins = torch.zeros(num_bins, grid, grid)
     residual = torch.zeros(num_bins, grid, grid)
     dropped_junctions = dropped_angles = 0
-    ys, xs = torch.meshgrid(torch.arange(grid), torch.arange(grid), indexing="ij")
     bin_width = 360.0 / num_bins
+    # the loop only decides which junction owns a cell and which angle a bin (first come, first kept) in plain
+    # Python; the maps are written once at the end (per-element tensor indexing was most of the cost)
+    cells: dict[tuple[int, int], tuple[float, float]] = {}  # (cx, cy) -> sub-cell offset
+    hits: dict[tuple[int, int, int], float] = {}  # (bin, cy, cx) -> in-bin residual
     for (x, y), angs in zip(xy.tolist(), angles):
         u, v = x / stride, y / stride
         cx, cy = min(max(math.floor(u), 0), grid - 1), min(max(math.floor(v), 0), grid - 1)
-        if center[cy, cx]:
+        if (cx, cy) in cells:
             dropped_junctions += 1
             continue
-        g = torch.exp(-((xs - cx) ** 2 + (ys - cy) ** 2).float() / (2 * sigma**2))
-        heat = torch.maximum(heat, g)
-        center[cy, cx] = True
-        offset[:, cy, cx] = torch.tensor([u - cx, v - cy])
+        cells[(cx, cy)] = (u - cx, v - cy)
         for a in angs:
             q = (a % 360.0) / bin_width
             k = min(math.floor(q), num_bins - 1)
-            if bins[k, cy, cx] > 0:
+            if (k, cy, cx) in hits:
                 dropped_angles += 1
                 continue
-            bins[k, cy, cx] = 1.0
-            residual[k, cy, cx] = q - k
+            hits[(k, cy, cx)] = q - k
+    if cells:
+        c = torch.tensor(list(cells))  # [J, 2] (cx, cy)
+        center[c[:, 1], c[:, 0]] = True
+        offset[:, c[:, 1], c[:, 0]] = torch.tensor(list(cells.values())).T
+        # the max of the junctions' Gaussians is the Gaussian of the nearest junction: one exp over the grid
+        ys, xs = torch.meshgrid(torch.arange(grid), torch.arange(grid), indexing="ij")
+        d2 = ((xs - c[:, 0, None, None]) ** 2 + (ys - c[:, 1, None, None]) ** 2).amin(0)  # [g, g]
+        heat = torch.exp(-d2.float() / (2 * sigma**2))
+    if hits:
+        h = torch.tensor(list(hits))  # [A, 3] (bin, cy, cx)
+        bins[h[:, 0], h[:, 1], h[:, 2]] = 1.0
+        residual[h[:, 0], h[:, 1], h[:, 2]] = torch.tensor(list(hits.values()))
     heat[center] = 1.0
     return {
         "heatmap": heat,
