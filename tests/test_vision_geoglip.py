@@ -74,6 +74,30 @@ def test_head_output_shapes(model):
     assert len(model.read_strings(feats, rois)) == 2 and model.read_strings(feats, rois[:0]) == []
 
 
+def test_dense_targets_built_beforehand_give_the_same_losses(model):
+    x, targets = batch(model)
+    model.eval()  # no reader box jitter: the two calls must see the same randomness-free loss
+    with torch.no_grad():
+        out = model.head_outputs(model(x))
+        inline = model.losses(out, targets)
+        dense = model.dense_targets(targets, *model.target_grids(SIZE))
+        prebuilt = model.losses(out, targets, dense)
+    assert dense["shape_labels"].shape == (2, out["points"].shape[0]) and (dense["shape_labels"] >= 0).any()
+    assert dense["junction_heatmap"].shape == out["junction_heatmap"].shape
+    for k, v in inline.items():
+        assert torch.equal(v, prebuilt[k]), k
+    with pytest.raises(ShapeError, match="other image size"):
+        model.losses(out, targets, model.dense_targets(targets, *model.target_grids(2 * SIZE)))
+
+
+def test_target_grids_match_the_heads_at_sizes_the_strides_do_not_divide(model):
+    size = 200  # 200 / 16, / 32 and / 128 round up in every stride-2 stage
+    out = model.head_outputs(model(torch.randn(1, 3, size, size)))
+    levels, junction = model.target_grids(size)
+    assert sum(g * g for g in levels) == out["points"].shape[0]
+    assert out["junction_heatmap"].shape[-1] == junction
+
+
 def test_ctc_reader_variant():
     cfg = small_config()
     m = GeoGLIP(dataclasses.replace(cfg, reader=ReaderConfig(hidden=64, decoder="ctc", roi_size=(4, 32))))

@@ -297,60 +297,94 @@ class GeoGLIP(FreezableModule):
             where=where,
         )
 
-    def losses(self, outputs: dict[str, Any], targets: Sequence[ImageTargets]) -> dict[str, torch.Tensor]:
-        """Per-head losses and ``"loss"`` (the weighted total) for a batch of ``ImageTargets``."""
-        cfg, w = self.cfg, self.cfg.loss_weights
-        feats: GeoGLIPFeatures = outputs["features"]
-        device = feats.b3.device
-        if len(targets) != feats.b3.shape[0]:
-            raise ShapeError(f"{len(targets)} targets for a batch of {feats.b3.shape[0]} images")
-        targets = [t.to(device) for t in targets]
-        pts, strides, lvls = outputs["points"], outputs["point_strides"], outputs["point_levels"]
-        out: dict[str, torch.Tensor] = {}
+    def target_grids(self, image_size: int) -> tuple[list[int], int]:
+        """Sides of the detector levels' grids and of the junction grid for ``image_size`` inputs (each
+        stride-2 stage rounds up, as ``head_outputs`` sees them)."""
+        levels = [-(-image_size // STRIDES[n]) for n in self.cfg.detector.levels]
+        return levels, -(-image_size // self.cfg.junctions.stride)
+
+    def dense_targets(
+        self, targets: Sequence[ImageTargets], level_grids: Sequence[int], junction_grid: int
+    ) -> dict[str, torch.Tensor]:
+        """The per-point and per-cell targets of a batch, on the CPU (the training objective builds them
+        in its collate, off the training thread): ``{shape,text}_{labels [B, P], boxes [B, P, 4],
+        ctr [B, P]}`` over the detector points and ``junction_{heatmap, center, offset, bins, residual}``
+        over the ``junction_grid`` x ``junction_grid`` cells (see targets.encode_junctions)."""
+        cfg = self.cfg
+        strides = [STRIDES[n] for n in cfg.detector.levels]
+        pts, point_strides, lvls = level_points(level_grids, strides)
+        dense: dict[str, torch.Tensor] = {}
         for kind in ("shape", "text"):
             assigned = [
                 assign_boxes(
-                    getattr(t, f"{kind}_boxes"),
-                    t.shape_labels
+                    getattr(t, f"{kind}_boxes").cpu(),
+                    t.shape_labels.cpu()
                     if kind == "shape"
-                    else torch.zeros(len(t.text_strings), dtype=torch.long, device=device),
+                    else torch.zeros(len(t.text_strings), dtype=torch.long),
                     pts,
-                    strides,
+                    point_strides,
                     lvls,
                     cfg.detector.level_bounds,
                     cfg.detector.center_radius,
                 )
                 for t in targets
             ]
-            labels, boxes, ctr = (torch.stack(x).to(device) for x in zip(*assigned))
+            for name, parts in zip(("labels", "boxes", "ctr"), zip(*assigned)):
+                dense[f"{kind}_{name}"] = torch.stack(parts)
+        j = cfg.junctions
+        enc = [
+            encode_junctions(
+                t.junction_xy.cpu(), t.junction_angles, junction_grid, j.stride, j.num_bins, j.sigma
+            )
+            for t in targets
+        ]
+        for k in ("heatmap", "center", "offset", "bins", "residual"):
+            dense[f"junction_{k}"] = torch.stack([e[k] for e in enc])
+        return dense
+
+    def losses(
+        self,
+        outputs: dict[str, Any],
+        targets: Sequence[ImageTargets],
+        dense: dict[str, torch.Tensor] | None = None,
+    ) -> dict[str, torch.Tensor]:
+        """Per-head losses and ``"loss"`` (the weighted total) for a batch of ``ImageTargets``; ``dense``:
+        their ``dense_targets`` when built beforehand (else built here)."""
+        cfg, w = self.cfg, self.cfg.loss_weights
+        feats: GeoGLIPFeatures = outputs["features"]
+        device = feats.b3.device
+        if len(targets) != feats.b3.shape[0]:
+            raise ShapeError(f"{len(targets)} targets for a batch of {feats.b3.shape[0]} images")
+        targets = [t.to(device) for t in targets]
+        pts, strides = outputs["points"], outputs["point_strides"]
+        grid = outputs["junction_heatmap"].shape[-1]
+        if dense is None:
+            levels = [getattr(feats, n).shape[-1] for n in cfg.detector.levels]
+            dense = self.dense_targets(targets, levels, grid)
+        if (
+            dense["shape_labels"].shape != (len(targets), pts.shape[0])
+            or dense["junction_heatmap"].shape[-1] != grid
+        ):
+            raise ShapeError(
+                f"dense targets for {tuple(dense['shape_labels'].shape)} points and a {dense['junction_heatmap'].shape[-1]}"
+                f"-cell junction grid; the heads have {pts.shape[0]} points and {grid} cells (other image size?)"
+            )
+        dense = {k: v.to(device) for k, v in dense.items()}
+        out: dict[str, torch.Tensor] = {}
+        for kind in ("shape", "text"):
             parts = L.box_losses(
                 outputs[f"{kind}_cls"],
                 outputs[f"{kind}_deltas"],
                 outputs[f"{kind}_ctr"],
-                labels,
-                boxes,
-                ctr,
+                dense[f"{kind}_labels"],
+                dense[f"{kind}_boxes"],
+                dense[f"{kind}_ctr"],
                 pts,
                 strides,
             )
             for k, v in parts.items():
                 out[f"{kind}_{k}"] = v
-        grid = outputs["junction_heatmap"].shape[-1]
-        enc = [
-            encode_junctions(
-                t.junction_xy.cpu(),
-                t.junction_angles,
-                grid,
-                cfg.junctions.stride,
-                cfg.junctions.num_bins,
-                cfg.junctions.sigma,
-            )
-            for t in targets
-        ]
-        stacked = {
-            k: torch.stack([e[k] for e in enc]).to(device)
-            for k in ("heatmap", "center", "offset", "bins", "residual")
-        }
+        stacked = {k: dense[f"junction_{k}"] for k in ("heatmap", "center", "offset", "bins", "residual")}
         for k, v in L.junction_losses(outputs, stacked).items():
             out[f"junction_{k}"] = v
         has_boundary = [i for i, t in enumerate(targets) if t.boundary is not None]
