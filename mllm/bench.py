@@ -41,8 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument(
         "--new-tokens", type=int, default=64,
-        help="tokens generated per prompt (default 64: the shipped model's answers on held-out synth-dynamath "
-             "run 64-83 tokens at the median; shorter runs weigh the image encoding more)",
+        help="tokens generated per prompt (default 64: the shipped model's answers on held-out "
+             "synth-dynamath run 64-83 tokens at the median; shorter runs weigh the image encoding more)",
     )  # fmt: skip
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--device", default=None, help="cpu | cuda (default: cuda if available)")

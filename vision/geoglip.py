@@ -365,9 +365,10 @@ class GeoGLIP(FreezableModule):
             dense["shape_labels"].shape != (len(targets), pts.shape[0])
             or dense["junction_heatmap"].shape[-1] != grid
         ):
+            got = (tuple(dense["shape_labels"].shape), dense["junction_heatmap"].shape[-1])
             raise ShapeError(
-                f"dense targets for {tuple(dense['shape_labels'].shape)} points and a {dense['junction_heatmap'].shape[-1]}"
-                f"-cell junction grid; the heads have {pts.shape[0]} points and {grid} cells (other image size?)"
+                f"dense targets for {got[0]} points and a {got[1]}-cell junction grid; the heads have "
+                f"{pts.shape[0]} points and {grid} cells (built for another image size?)"
             )
         dense = {k: v.to(device) for k, v in dense.items()}
         out: dict[str, torch.Tensor] = {}
