@@ -33,6 +33,7 @@ from svemath.vision.targets import ImageTargets, assign_boxes, encode_junctions,
 from svemath.vision.targets import targets_from_annotations as _targets_from_annotations
 
 STRIDES = FEATURE_STRIDES
+JUNCTION_TARGETS = ("heatmap", "center", "offset", "bins", "residual")  # the maps of targets.encode_junctions
 
 
 @dataclass
@@ -338,7 +339,7 @@ class GeoGLIP(FreezableModule):
             )
             for t in targets
         ]
-        for k in ("heatmap", "center", "offset", "bins", "residual"):
+        for k in JUNCTION_TARGETS:
             dense[f"junction_{k}"] = torch.stack([e[k] for e in enc])
         return dense
 
@@ -355,12 +356,12 @@ class GeoGLIP(FreezableModule):
         device = feats.b3.device
         if len(targets) != feats.b3.shape[0]:
             raise ShapeError(f"{len(targets)} targets for a batch of {feats.b3.shape[0]} images")
-        targets = [t.to(device) for t in targets]
         pts, strides = outputs["points"], outputs["point_strides"]
         grid = outputs["junction_heatmap"].shape[-1]
-        if dense is None:
+        if dense is None:  # from the targets as given (on the CPU in training), before they move
             levels = [getattr(feats, n).shape[-1] for n in cfg.detector.levels]
             dense = self.dense_targets(targets, levels, grid)
+        targets = [t.to(device) for t in targets]
         if (
             dense["shape_labels"].shape != (len(targets), pts.shape[0])
             or dense["junction_heatmap"].shape[-1] != grid
@@ -385,7 +386,7 @@ class GeoGLIP(FreezableModule):
             )
             for k, v in parts.items():
                 out[f"{kind}_{k}"] = v
-        stacked = {k: dense[f"junction_{k}"] for k in ("heatmap", "center", "offset", "bins", "residual")}
+        stacked = {k: dense[f"junction_{k}"] for k in JUNCTION_TARGETS}
         for k, v in L.junction_losses(outputs, stacked).items():
             out[f"junction_{k}"] = v
         has_boundary = [i for i, t in enumerate(targets) if t.boundary is not None]
