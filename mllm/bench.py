@@ -14,7 +14,8 @@ out the label reader's cost; a trained model pays it (about 10 labels a diagram)
   target <= 1.3x), from pixels and from cached tower features (``encode_images``);
 - ``--share-llm``: the CLIP-only model runs the SVE model's LLM object (one copy in memory), so both
   models of qwen2.5-math-1.5b fit on a 24 GB machine;
-- one training step (forward + backward, LLM/router/projector trainable, towers frozen);
+- one training step (forward + backward, LLM/router/projector trainable, towers frozen; the LM head and
+  loss on the supervised positions, as the training objective runs them);
 - peak memory: process RSS (``resource``) and ``torch.cuda.max_memory_allocated`` on a GPU;
 - parameter counts of every preset (meta device).
 
@@ -202,7 +203,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     sve.train()
 
     def train_step() -> None:
-        sve(**train_sve).loss.backward()
+        sve(**train_sve, supervised_logits=True).loss.backward()
         sve.zero_grad(set_to_none=True)
 
     t_train = _median_time(train_step, args.repeats, sync)

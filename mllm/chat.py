@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import torch
+
 from svemath.errors import DataFormatError, ShapeError
 from svemath.mllm.tokenizer import DEFAULT_SYSTEM_PROMPT, IM_END
 
@@ -171,3 +173,12 @@ def truncate(
             f"raise max_length above {last + 1}"
         )
     return input_ids[:max_length], None if labels is None else labels[:max_length]
+
+
+def supervised_positions(labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The positions whose next token carries a label in some row of ``labels [B, L]``, and those
+    labels: ``(positions [K], shift_labels [B, K])`` (``IGNORE_INDEX`` where a row has none there). The LM
+    head and the loss then run on K positions instead of L (image and prompt tokens are never scored)."""
+    shift = torch.nn.functional.pad(labels, (0, 1), value=IGNORE_INDEX)[:, 1:]
+    positions = (shift != IGNORE_INDEX).any(0).nonzero().squeeze(1)
+    return positions, shift[:, positions].contiguous()

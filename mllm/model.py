@@ -10,6 +10,10 @@ Data flow (shapes for one batch of B texts holding M images)::
     input_ids [B,L] --embed--> [B,L,D]; masked_scatter of the M*T vectors at the <image> tokens
     --language_model--> logits [B,L,V] (+ loss when labels are given)
 
+With ``supervised_logits=True`` and labels, the LM head and the loss run only at the K positions whose next
+token is supervised in some row (``chat.supervised_positions``): logits ``[B,K,V]``, the same loss, and
+none of the image/prompt positions' vocabulary projections (the training objective's default).
+
 The LLM is built with ``AutoModelForCausalLM.from_config(config.text_config)`` (or injected already
 loaded from a hub id / local directory by the presets): there is no model file per LLM family. The
 processor writes ``num_image_tokens`` real ``<image>`` tokens per image; a count mismatch raises
@@ -34,6 +38,7 @@ from transformers.modeling_outputs import CausalLMOutputWithPast
 
 from svemath.errors import CheckpointError, ConfigError, ShapeError
 from svemath.mllm import towers
+from svemath.mllm.chat import supervised_positions
 from svemath.mllm.config import SVEMathConfig
 from svemath.mllm.projector import Projector, ProjectorConfig
 
@@ -237,6 +242,7 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
         logits_to_keep: int | torch.Tensor = 0,
         past_key_values: Any = None,
         return_geoglip_features: bool = False,
+        supervised_logits: bool = False,
         **kwargs: Any,
     ) -> SVEMathCausalLMOutputWithPast:
         """Causal-LM forward with images spliced in at the ``<image>`` tokens; see the module docstring."""
@@ -264,6 +270,10 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
                     )
         elif has_images:
             raise ConfigError("image inputs need input_ids (the <image> tokens mark where they go)")
+        if supervised_logits and labels is not None:
+            if not isinstance(logits_to_keep, int) or logits_to_keep:
+                raise ConfigError("supervised_logits chooses the logit positions itself: drop logits_to_keep")
+            logits_to_keep, kwargs["shift_labels"] = supervised_positions(labels)
         out = self.language_model(
             inputs_embeds=inputs_embeds,
             attention_mask=attention_mask,

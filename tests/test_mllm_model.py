@@ -51,6 +51,41 @@ def test_forward_loss_and_backward(sve, batch):
         model.eval()
 
 
+def test_supervised_logits_give_the_same_loss_and_gradients(sve, batch):
+    """The LM head on the supervised positions only: the loss and every gradient of the full-logits
+    forward, logits [B, K, V] at exactly the positions whose next token carries a label."""
+    from svemath.mllm.chat import IGNORE_INDEX, supervised_positions
+
+    model, _ = sve
+    model.train()
+    grads = []
+    try:
+        for supervised in (False, True):
+            out = model(**batch, supervised_logits=supervised)
+            out.loss.backward()
+            grads.append({n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None})
+            model.zero_grad(set_to_none=True)
+            if supervised:
+                loss_sub, logits_sub = out.loss, out.logits
+            else:
+                loss_full, logits_full = out.loss, out.logits
+    finally:
+        model.zero_grad(set_to_none=True)
+        model.eval()
+    positions, shift = supervised_positions(batch["labels"])
+    labels = batch["labels"]
+    assert 0 < len(positions) < labels.shape[1] - model.config.num_image_tokens
+    assert logits_sub.shape[:2] == (labels.shape[0], len(positions))
+    assert torch.allclose(logits_sub, logits_full[:, positions], atol=1e-5)
+    assert torch.equal(shift, labels[:, positions + 1]) and (shift != IGNORE_INDEX).any(0).all()
+    torch.testing.assert_close(loss_sub, loss_full, rtol=1e-5, atol=1e-6)
+    assert grads[0].keys() == grads[1].keys() and any(n.startswith("router.") for n in grads[0])
+    for name in grads[0]:
+        torch.testing.assert_close(grads[1][name], grads[0][name], rtol=1e-4, atol=1e-6, msg=name)
+    with pytest.raises(ConfigError, match="logits_to_keep"):
+        model(**batch, supervised_logits=True, logits_to_keep=1)
+
+
 def test_frozen_towers_stay_in_eval_mode(sve):
     model, _ = sve
     model.train()

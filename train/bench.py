@@ -1,5 +1,6 @@
 """``svemath bench train --out FILE.json``: training throughput per stage, with and without the feature
-cache, the step time of SVE vs the CLIP-only model, and peak memory.
+cache, the step time of SVE vs the CLIP-only model, the LM objective's supervised-positions logits against
+full logits (``full_logits``), and peak memory.
 
 Everything runs in one process on the same freshly generated small datasets, tiny preset, with the
 objectives' own collate + loss + backward + AdamW step (what the engine does per micro-batch), timed
@@ -98,9 +99,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     torch.manual_seed(0)
     clip_only, proc_c = build_model("tiny", geoglip=None, tokenizer=proc.tokenizer)
 
-    def stage(name, objective, trainable, data, cache=False):
+    def stage(name, objective, trainable, data, cache=False, **options):
         return StageConfig(name=name, objective=objective, trainable=trainable, lr={t: 1e-4 for t in trainable},
-                           data=[MixEntry(data)], steps=1, batch_size=args.batch_size, cache_features=cache)  # fmt: skip
+                           data=[MixEntry(data)], steps=1, batch_size=args.batch_size, cache_features=cache,
+                           options=options)  # fmt: skip
 
     lm_modules = ["language_model", "router", "projector", "label_embedder"]
     stages = {
@@ -118,6 +120,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         ),
         "instruct (pixels)": (sve, proc, stage("instruct", "lm", lm_modules, "instruct")),
         "instruct (cached)": (sve, proc, stage("instruct", "lm", lm_modules, "instruct", True)),
+        "instruct (cached, full logits)": (
+            sve,
+            proc,
+            stage("instruct", "lm", lm_modules, "instruct", True, full_logits=True),
+        ),
         "instruct clip-only (pixels)": (clip_only, proc_c, stage("instruct", "lm", lm_modules, "instruct")),
         "instruct clip-only (cached)": (
             clip_only,
@@ -127,7 +134,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     results = {}
     for name, (model, processor, st) in stages.items():
-        out = tmp / "runs" / name.replace(" ", "_").replace("(", "").replace(")", "")
+        out = tmp / "runs" / name.replace(" ", "_").replace("(", "").replace(")", "").replace(",", "")
         results[name] = _time_stage(model, processor, paths, st, out, args)
     ratio_px = results["instruct (pixels)"]["step_s"] / results["instruct clip-only (pixels)"]["step_s"]
     ratio_cache = results["instruct (cached)"]["step_s"] / results["instruct clip-only (cached)"]["step_s"]
@@ -138,6 +145,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "sve_over_clip_only_step_cached": round(ratio_cache, 3),
         "cache_speedup_instruct": round(
             results["instruct (pixels)"]["step_s"] / results["instruct (cached)"]["step_s"], 2
+        ),
+        "supervised_logits_speedup_instruct_cached": round(
+            results["instruct (cached, full logits)"]["step_s"] / results["instruct (cached)"]["step_s"], 3
         ),
         "peak_rss_mb": round(rss_mb, 1),
     }

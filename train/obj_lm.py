@@ -7,7 +7,8 @@ per dataset, so the step costs only router + projector + LLM. Held-out metrics: 
 
 Options (``stage.options``): ``max_length`` (tokens, default the processor's), ``eval_max_new_tokens``
 (160), ``system_prompt``, ``blank_images`` (train on blank canvases: the blind baseline; its held-out
-accuracy is then also measured on blanked images).
+accuracy is then also measured on blanked images), ``full_logits`` (false: the LM head and the loss run on
+the supervised positions only, same loss; true: on every position).
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ class LanguageModeling(Objective):
         return dict(proc.collate(samples, "right"))
 
     def loss(self, task: torch.nn.Module, batch: dict[str, Any]) -> tuple[torch.Tensor, dict[str, float]]:
-        out = task(**batch)
+        out = task(**batch, supervised_logits=not self.stage.options.get("full_logits", False))
         logs: dict[str, float] = {}
         gates = getattr(out, "gates", None)
         if gates is not None:
