@@ -52,7 +52,7 @@ def read_labels(
 
     cfg = geoglip.cfg
     det = cfg.detector
-    levels = [getattr(features, n) for n in det.levels]
+    levels = [features.level(n) for n in det.levels]
     t_cls, t_box, t_ctr = geoglip.text_head(levels)
     points, point_strides, _ = level_points(
         [x.shape[-1] for x in levels], [STRIDES[n] for n in det.levels], device=features.b3.device

@@ -98,6 +98,36 @@ def test_target_grids_match_the_heads_at_sizes_the_strides_do_not_divide(model):
     assert out["junction_heatmap"].shape[-1] == junction
 
 
+def test_stride4_p2_detector_level():
+    """p2 = c2 + upsampled B3: a stride-4 detector level whose points reach 3-6 px boxes; small boxes are
+    assigned there, the losses train it, and it needs the stride-4 map."""
+    cfg = small_config()
+    det = dataclasses.replace(
+        cfg.detector, levels=("p2", "p3", "p4", "p5"), level_bounds=(8.0, 32.0, 64.0, 1e8)
+    )
+    torch.manual_seed(0)
+    model = GeoGLIP(dataclasses.replace(cfg, detector=det))
+    x, targets = batch(model)
+    feats = model(x)
+    assert feats.level("p2").shape == feats.c2.shape and feats.level("p3") is feats.p3
+    out = model.head_outputs(feats)
+    grids = [SIZE // 4, SIZE // 8, SIZE // 16, SIZE // 32]
+    assert out["shape_cls"].shape[1] == sum(g * g for g in grids) == out["points"].shape[0]
+    assert model.target_grids(SIZE)[0] == grids
+    dense = model.dense_targets(targets, *model.target_grids(SIZE))
+    on_p2 = out["point_levels"] == 0
+    small = [(b[:, 2:] - b[:, :2]).max(-1).values <= 16 for b in (t.text_boxes for t in targets)]
+    assert any(m.any() for m in small) and (dense["text_labels"][:, on_p2] >= 0).any()
+    losses = model.losses(out, targets, dense)
+    sum(losses.values()).backward()
+    assert model.text_head.level_scale.grad.shape == (4,) and model.text_head.level_scale.grad[0] != 0
+    no_fine = dataclasses.replace(
+        cfg, detector=det, fine_features=False, junctions=geoglip_config("real").junctions
+    )
+    with pytest.raises(ConfigError, match="p2 needs fine_features"):
+        GeoGLIP(no_fine)
+
+
 def test_ctc_reader_variant():
     cfg = small_config()
     m = GeoGLIP(dataclasses.replace(cfg, reader=ReaderConfig(hidden=64, decoder="ctc", roi_size=(4, 32))))

@@ -54,7 +54,9 @@ SHAPE_CLASSES: tuple[str, ...] = (
 # fmt: on
 
 # Stride (in model-input pixels) of each GeoGLIP map.
-FEATURE_STRIDES: dict[str, int] = {"c2": 4, "p3": 8, "p4": 16, "p5": 32, "p6": 64, "p7": 128, "b3": 8}
+FEATURE_STRIDES: dict[str, int] = {
+    "c2": 4, "p2": 4, "p3": 8, "p4": 16, "p5": 32, "p6": 64, "p7": 128, "b3": 8
+}  # fmt: skip
 
 # Characters the label reader can emit (index 0 is reserved for the end token).
 CHARSET: str = (
@@ -86,7 +88,8 @@ class CLIPTowerConfig:
 
 @dataclass
 class DetectorConfig:
-    """Anchor-free (FCOS-style) box head over P3..P5; shapes score by region-text alignment."""
+    """Anchor-free (FCOS-style) box head over P3..P5; shapes score by region-text alignment. ``levels`` may
+    start with ``p2`` (stride 4: c2 + upsampled B3; needs ``fine_features``) for boxes of a few pixels."""
 
     levels: tuple[str, ...] = ("p3", "p4", "p5")
     # A box is assigned to the first level whose bound >= max(w, h) / 2 (model-input pixels).

@@ -19,6 +19,7 @@ import timm
 import torch
 from PIL import Image
 from torch import nn
+from torch.nn import functional as F
 
 from svemath.errors import CheckpointError, ConfigError, ShapeError
 from svemath.vision import losses as L
@@ -49,6 +50,15 @@ class GeoGLIPFeatures:
     c2: torch.Tensor | None = None
     image_size: int = 0
     image: torch.Tensor | None = None  # the input pixels [B, 3, S, S] (the reader's pixel crops)
+
+    def level(self, name: str) -> torch.Tensor:
+        """A map by name; ``p2`` (stride 4, for a detector level that places 3-6 px boxes) is ``c2`` plus
+        B3 upsampled to its grid, FPN-style, built on demand (the MLLM never needs it)."""
+        if name != "p2":
+            return getattr(self, name)
+        if self.c2 is None:
+            raise ConfigError("the p2 level needs the stride-4 map (fine_features=True)")
+        return self.c2 + F.interpolate(self.b3, size=self.c2.shape[-2:], mode="bilinear", align_corners=False)
 
 
 class GeoGLIP(FreezableModule):
@@ -90,8 +100,10 @@ class GeoGLIP(FreezableModule):
 
         det = cfg.detector
         for name in det.levels:
-            if name not in ("p3", "p4", "p5", "p6", "p7"):
-                raise ConfigError(f"detector level {name!r} is not one of p3..p7")
+            if name not in ("p2", "p3", "p4", "p5", "p6", "p7"):
+                raise ConfigError(f"detector level {name!r} is not one of p2..p7")
+            if name == "p2" and not cfg.fine_features:
+                raise ConfigError("detector level p2 needs fine_features=True (the stride-4 backbone map)")
         if len(det.level_bounds) != len(det.levels):
             raise ConfigError("detector.level_bounds needs one bound per detector level")
         self.shape_head = BoxHead(
@@ -117,7 +129,7 @@ class GeoGLIP(FreezableModule):
         self.boundary_head = BoundaryHead(c, cfg.boundary.stride, cfg.norm, cfg.gn_groups, cfg.fine_features)
         rd = cfg.reader
         for name in rd.features:
-            if name not in STRIDES or (name == "c2" and not cfg.fine_features):
+            if name not in STRIDES or name == "p2" or (name == "c2" and not cfg.fine_features):
                 raise ConfigError(f"reader feature {name!r} unavailable (fine_features={cfg.fine_features})")
         self.charset = Charset(rd.charset, rd.max_len)
         self.reader = LabelReader(
@@ -206,7 +218,7 @@ class GeoGLIP(FreezableModule):
         """Raw head outputs: shape/text ``cls [B, P, K]``, ``deltas [B, P, 4]``, ``ctr [B, P]`` over the
         detector levels; junction maps ``[B, *, g, g]``; ``boundary [B, S/s, S/s]`` logits; plus the
         points/strides of the detector and the features (for the reader)."""
-        levels = [getattr(features, n) for n in self.cfg.detector.levels]
+        levels = [features.level(n) for n in self.cfg.detector.levels]
         emb = self.class_embeddings() if class_embeddings is None else class_embeddings
         s_cls, s_box, s_ctr = self.shape_head(levels, emb)
         t_cls, t_box, t_ctr = self.text_head(levels)
@@ -359,7 +371,7 @@ class GeoGLIP(FreezableModule):
         pts, strides = outputs["points"], outputs["point_strides"]
         grid = outputs["junction_heatmap"].shape[-1]
         if dense is None:  # from the targets as given (on the CPU in training), before they move
-            levels = [getattr(feats, n).shape[-1] for n in cfg.detector.levels]
+            levels = [feats.level(n).shape[-1] for n in cfg.detector.levels]
             dense = self.dense_targets(targets, levels, grid)
         targets = [t.to(device) for t in targets]
         if (

@@ -1,8 +1,8 @@
 """GeoGLIP's four heads.
 
-* ``BoxHead``: anchor-free (FCOS-style) box head shared across P3..P5: a conv tower, box deltas
-  ``(dx, dy, log w, log h)`` per point (see targets.encode_boxes), centerness, and class logits. With
-  ``text_dim`` the class logits are GLIP's region-text alignment,
+* ``BoxHead``: anchor-free (FCOS-style) box head shared across the detector levels (P3..P5, or P2..P5): a
+  conv tower, box deltas ``(dx, dy, log w, log h)`` per point (see targets.encode_boxes), centerness, and
+  class logits. With ``text_dim`` the class logits are GLIP's region-text alignment,
   ``logits = <norm(W_r f), norm(W_t e_k)> * exp(s) + b``, so any class embedding ``e_k`` can be scored;
   otherwise a plain 1x1 classifier (used for the single "text label" class).
 * ``JunctionHead`` (B3): heatmap logit, sub-cell offset, direction-bin logits, in-bin residual.

@@ -3,11 +3,12 @@
 ``targets_from_annotations`` maps a record's ``annotations`` (saved-image pixels, INTERFACES.md) into
 model-input pixels (``x' = (x + dx) * scale``) and returns ``ImageTargets``. Dense encodings:
 
-* boxes (shape and text detectors): points at the centres of P3..P5 cells; each GT box goes to one level
-  by its half-size (``DetectorConfig.level_bounds``); positives are the points within
-  ``min(radius * stride, max(half extent, stride / 2))`` of the box centre on each axis (so thin boxes
-  such as line segments still get a point), ties to the smallest box. Box deltas: ``(dx, dy)`` = centre
-  offset in strides, ``(log w, log h)`` in strides (boxes narrower than 1 px are widened to 1 px).
+* boxes (shape and text detectors): points at the centres of the detector levels' cells (P3..P5, or
+  P2..P5); each GT box goes to one level by its half-size (``DetectorConfig.level_bounds``); positives are
+  the points within ``min(radius * stride, max(half extent, stride / 2))`` of the box centre on each axis
+  (so thin boxes such as line segments still get a point), ties to the smallest box. Box deltas:
+  ``(dx, dy)`` = centre offset in strides, ``(log w, log h)`` in strides (boxes narrower than 1 px are
+  widened to 1 px).
 * junctions on the B3 grid: Gaussian heatmap (1 at the junction's cell), sub-cell offset in [0, 1),
   direction bins of ``360 / num_bins`` degrees with the in-bin residual in [0, 1).
 * boundaries: the boundary map padded like the image and max-pooled to ``size / stride`` (thin lines
