@@ -217,15 +217,15 @@ class GeoGLIP(FreezableModule):
     ) -> dict[str, Any]:
         """Raw head outputs: shape/text ``cls [B, P, K]``, ``deltas [B, P, 4]``, ``ctr [B, P]`` over the
         detector levels; junction maps ``[B, *, g, g]``; ``boundary [B, S/s, S/s]`` logits; plus the
-        points/strides of the detector and the features (for the reader)."""
+        points/strides of the detector, its levels' grid sides (``level_grids``) and the features (for the
+        reader)."""
         levels = [features.level(n) for n in self.cfg.detector.levels]
         emb = self.class_embeddings() if class_embeddings is None else class_embeddings
         s_cls, s_box, s_ctr = self.shape_head(levels, emb)
         t_cls, t_box, t_ctr = self.text_head(levels)
         strides = [STRIDES[n] for n in self.cfg.detector.levels]
-        points, point_strides, point_levels = level_points(
-            [x.shape[-1] for x in levels], strides, device=features.b3.device
-        )
+        grids = [x.shape[-1] for x in levels]
+        points, point_strides, point_levels = level_points(grids, strides, device=features.b3.device)
         return {
             "shape_cls": s_cls,
             "shape_deltas": s_box,
@@ -238,6 +238,7 @@ class GeoGLIP(FreezableModule):
             "points": points,
             "point_strides": point_strides,
             "point_levels": point_levels,
+            "level_grids": grids,
             "features": features,
         }
 
@@ -363,7 +364,7 @@ class GeoGLIP(FreezableModule):
     ) -> dict[str, torch.Tensor]:
         """Per-head losses and ``"loss"`` (the weighted total) for a batch of ``ImageTargets``; ``dense``:
         their ``dense_targets`` when built beforehand (else built here)."""
-        cfg, w = self.cfg, self.cfg.loss_weights
+        w = self.cfg.loss_weights
         feats: GeoGLIPFeatures = outputs["features"]
         device = feats.b3.device
         if len(targets) != feats.b3.shape[0]:
@@ -371,8 +372,7 @@ class GeoGLIP(FreezableModule):
         pts, strides = outputs["points"], outputs["point_strides"]
         grid = outputs["junction_heatmap"].shape[-1]
         if dense is None:  # from the targets as given (on the CPU in training), before they move
-            levels = [feats.level(n).shape[-1] for n in cfg.detector.levels]
-            dense = self.dense_targets(targets, levels, grid)
+            dense = self.dense_targets(targets, outputs["level_grids"], grid)
         targets = [t.to(device) for t in targets]
         if (
             dense["shape_labels"].shape != (len(targets), pts.shape[0])
