@@ -197,9 +197,10 @@ class DemoService:
         import torch
         from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
-        from svemath.mllm.generation import generation_kwargs
+        from svemath.mllm.generation import generation_kwargs, generation_tools
 
         seed = gen.pop("seed", None)
+        choice_tool = bool(gen.pop("choice_tool", False))
         kwargs = generation_kwargs(self.processor, **gen)
         cancel = threading.Event()
 
@@ -216,6 +217,8 @@ class DemoService:
         with self.lock:
             batch = self.processor(prompts=[question], images=[image])
             inputs = {k: v.to(self.model.device) for k, v in batch.items()}
+            # the generation-time calculator, as in `svemath eval run` (the model never writes a result)
+            tools = generation_tools(self.processor, inputs, calculator=True, choice_tool=choice_tool)
 
             def work() -> None:
                 try:
@@ -225,6 +228,7 @@ class DemoService:
                         self.model.generate(
                             **inputs,
                             **kwargs,
+                            **tools,
                             streamer=streamer,
                             stopping_criteria=StoppingCriteriaList([_Cancelled()]),
                         )

@@ -105,6 +105,7 @@ class SweepConfig:
     n_boot: int = 1000
     batch_size: int = 32
     style: str = "plain"
+    choice_tool: bool = False  # the policy's generation-time choice tool (svemath.mllm.calculator)
 
     def validate(self) -> SweepConfig:
         self.ns = tuple(n for n in self.ns if n <= self.n_max)
@@ -165,7 +166,9 @@ def build_pool(policy_dir: Path, bench: Any, examples: Sequence[Any], out: Path,
 
     path = out / "bon_pool.jsonl"
     pool = _read_jsonl(path)
-    pool = {k: v for k, v in pool.items() if len(v["candidates"]) == cfg.n_max}
+    # a pool sampled with other settings (its size, the choice tool) is sampled again
+    pool = {k: v for k, v in pool.items()
+            if len(v["candidates"]) == cfg.n_max and bool(v.get("choice_tool")) == cfg.choice_tool}  # fmt: skip
     _rewrite(path, pool)
     todo = [ex for ex in examples if ex.id not in pool]
     if not todo:
@@ -179,6 +182,7 @@ def build_pool(policy_dir: Path, bench: Any, examples: Sequence[Any], out: Path,
             texts = continue_from_prefixes(
                 model, processor, image, prompt, [""], n=cfg.n_max, max_new_tokens=cfg.max_new_tokens,
                 temperature=cfg.temperature, top_p=cfg.top_p, seed=seed, batch_size=cfg.batch_size,
+                choice_tool=cfg.choice_tool,
             )[0]  # fmt: skip
             cands = []
             for text in texts:
@@ -186,7 +190,8 @@ def build_pool(policy_dir: Path, bench: Any, examples: Sequence[Any], out: Path,
                 cands.append({"response": text, "pred": verdict["extracted"], "correct": bool(verdict["correct"]),
                               "vote": vote_key(verdict["extracted"], ex), "steps": split_steps(text)})  # fmt: skip
             row = {"question_id": ex.id, "group_id": ex.group_id, "images": [str(ex.image_path)] if ex.image_path else [],
-                   "prompt": prompt, "answer": ex.answer, "source": bench.name, "seed": seed, "candidates": cands}  # fmt: skip
+                   "prompt": prompt, "answer": ex.answer, "source": bench.name, "seed": seed, "choice_tool": cfg.choice_tool,
+                   "candidates": cands}  # fmt: skip
             pool[ex.id] = row
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             fh.flush()

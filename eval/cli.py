@@ -54,6 +54,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     run.add_argument(
         "--blank-images", action="store_true", help="blind baseline: replace every image by a white canvas"
     )
+    run.add_argument(
+        "--choice-tool",
+        action="store_true",
+        help="generation-time tool: after '..., which is choice (' write the letter of the option whose text "
+        "the model wrote (svemath.mllm.calculator)",
+    )
     run.set_defaults(func=cmd_run)
 
     score = esub.add_parser("score", help="score a predictions.jsonl from any model")
@@ -163,7 +169,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = GenerationSettings(
         max_new_tokens=args.max_new_tokens, do_sample=args.do_sample, temperature=args.temperature,
         top_p=args.top_p, seed=args.seed, batch_size=args.batch_size, repeats=args.repeats,
-        blank_images=args.blank_images,
+        blank_images=args.blank_images, choice_tool=args.choice_tool,
     ).validate()  # fmt: skip
     info = model_info(args.model)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -38,6 +38,7 @@ class GenerationSettings:
     batch_size: int = 8
     repeats: int = 1
     blank_images: bool = False  # the image-blanked baseline: every image replaced by a white canvas
+    choice_tool: bool = False  # the letter of a multiple-choice answer follows the option text it wrote
 
     def validate(self) -> GenerationSettings:
         if self.max_new_tokens < 1:
@@ -145,6 +146,7 @@ class ModelPredictor:
                 top_p=s.top_p,
                 seed=batch[0].seed if batch else s.seed,
                 batch_size=len(batch),
+                choice_tool=s.choice_tool,
             )
         )
 

@@ -87,11 +87,14 @@ def generate(
     seed: int | None = None,
     batch_size: int = 16,
     calculator: bool = True,
+    choice_tool: bool = False,
 ) -> list[str]:
     """Answer ``prompts[i]`` about ``images[i]`` (None: text only) -> the generated texts (new text only).
 
     With ``calculator`` the results of ``<<expr=`` calculator annotations are written by the tool
-    (:mod:`svemath.mllm.calculator`); models never trained with annotations never trigger it."""
+    (:mod:`svemath.mllm.calculator`); models never trained with annotations never trigger it. With
+    ``choice_tool`` (needs ``calculator``) the letter after ``..., which is choice (`` is the one of the
+    option whose text the row just wrote (same module)."""
     if len(images) != len(prompts):
         raise DataFormatError(f"generate: {len(prompts)} prompts but {len(images)} images")
     if batch_size < 1:
@@ -112,21 +115,33 @@ def generate(
             rows = order[start : start + batch_size]
             batch = processor(prompts=[prompts[i] for i in rows], images=[images[i] for i in rows])
             inputs = _model_inputs(batch, device)
-            out = model.generate(**inputs, **gen, **_calculator(processor, inputs, calculator))
+            out = model.generate(
+                **inputs, **gen, **generation_tools(processor, inputs, calculator, choice_tool)
+            )
             new_tokens = out[:, inputs["input_ids"].shape[1] :]
             for row, text in zip(rows, processor.batch_decode(new_tokens, skip_special_tokens=True)):
                 results[row] = text.strip()
     return results
 
 
-def _calculator(processor, inputs: dict[str, torch.Tensor], enabled: bool) -> dict[str, Any]:
-    if not enabled:
+def generation_tools(
+    processor, inputs: dict[str, torch.Tensor], calculator: bool = True, choice_tool: bool = False
+) -> dict[str, Any]:
+    """``model.generate`` keyword arguments that run the generation-time tools (the calculator, and the
+    choice tool when asked) on the rows of ``inputs`` (:mod:`svemath.mllm.calculator`); ``{}`` for none."""
+    if not calculator:
+        if choice_tool:
+            raise ConfigError(
+                "the choice tool runs inside the calculator's processor: it needs calculator=True"
+            )
         return {}
     from transformers import LogitsProcessorList
 
     from svemath.mllm.calculator import CalculatorLogitsProcessor
 
-    tool = CalculatorLogitsProcessor(processor.tokenizer, inputs["input_ids"].shape[1])
+    tool = CalculatorLogitsProcessor(
+        processor.tokenizer, inputs["input_ids"].shape[1], choice_tool=choice_tool
+    )
     return {"logits_processor": LogitsProcessorList([tool])}
 
 
@@ -142,6 +157,7 @@ def stream_answer(
     top_p: float = 1.0,
     seed: int | None = None,
     calculator: bool = True,
+    choice_tool: bool = False,
 ) -> Iterator[str]:
     """Yield the answer to one question as text pieces while it is generated."""
     from transformers import TextIteratorStreamer
@@ -157,7 +173,10 @@ def stream_answer(
         try:
             with torch.inference_mode(), _seeded(seed, model.device):
                 model.generate(
-                    **inputs, **gen, streamer=streamer, **_calculator(processor, inputs, calculator)
+                    **inputs,
+                    **gen,
+                    streamer=streamer,
+                    **generation_tools(processor, inputs, calculator, choice_tool),
                 )
         except BaseException as exc:  # surface it in the consumer instead of hanging the stream
             failure.append(exc)

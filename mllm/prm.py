@@ -434,6 +434,7 @@ def continue_from_prefixes(
     seed: int | None = None,
     batch_size: int = 32,
     calculator: bool = True,
+    choice_tool: bool = False,
 ) -> list[list[str]]:
     """For each prefix, ``n`` continuations of the assistant answer to ``prompt`` about ``image`` that
     already starts with that prefix (``""`` = sample whole solutions). Returns new text only
@@ -443,7 +444,8 @@ def continue_from_prefixes(
     on its own, exactly as training tokenizes the assistant turn; the image is encoded once and its
     features are shared by every row; rows are left-padded and batched (``batch_size``), sampled inside
     a forked RNG seeded with ``seed``. With ``calculator`` the results of ``<<expr=`` annotations are
-    written by the tool, as in :func:`svemath.mllm.generation.generate` (what the policy does at test time).
+    written by the tool, as in :func:`svemath.mllm.generation.generate` (what the policy does at test time),
+    and with ``choice_tool`` also the option letter of a multiple-choice answer.
     """
     from svemath.mllm.generation import generation_kwargs
 
@@ -479,13 +481,19 @@ def continue_from_prefixes(
                     s["image_features"] = feats
             batch = _to(dict(processor.collate(samples, "left")), device)
             tools = {}
+            if choice_tool and not calculator:
+                raise ConfigError(
+                    "the choice tool runs inside the calculator's processor: it needs calculator=True"
+                )
             if calculator:
                 from transformers import LogitsProcessorList
 
                 from svemath.mllm.calculator import CalculatorLogitsProcessor
 
                 width = batch["input_ids"].shape[1]
-                tools["logits_processor"] = LogitsProcessorList([CalculatorLogitsProcessor(tok, width)])
+                tools["logits_processor"] = LogitsProcessorList(
+                    [CalculatorLogitsProcessor(tok, width, choice_tool=choice_tool)]
+                )
             generated = model.generate(**batch, **gen, **tools)
             new = generated[:, batch["input_ids"].shape[1] :]
             for (p, _), text in zip(chunk, processor.batch_decode(new, skip_special_tokens=True)):

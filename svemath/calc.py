@@ -112,3 +112,45 @@ def complete_call(text: str, decimals: int = 2) -> str | None:
         return fmt_number(evaluate(m.group(1)), decimals) + ">>"
     except ValueError:
         return None
+
+
+# === the choice-letter tool ===
+# A multiple-choice chain of thought ends "So the answer is 128°, which is choice (A)." (the option text,
+# copied, then its letter). The tool writes the letter of the option whose text the model just wrote.
+
+OPEN_CHOICE_RE = re.compile(r"answer is (.+?), which is choice \($")
+_CHOICE_MARK_RE = re.compile(r"\(([A-E])\)[ \t]*")
+
+
+def _norm_option(text: str) -> str:
+    return re.sub(r"\s+", "", strip_calc(text)).rstrip(".").lower()
+
+
+def prompt_choices(prompt: str) -> dict[str, str]:
+    """The options listed in a prompt, ``{"A": "12", "B": "15", ...}``: the last run of markers ``(A)``,
+    ``(B)``, ... in order (on one line or one per line); an option's text runs to the next marker or the
+    end of its line. ``{}`` when the prompt lists no (A)-first run of options."""
+    marks = list(_CHOICE_MARK_RE.finditer(prompt))
+    start = max((i for i, m in enumerate(marks) if m.group(1) == "A"), default=None)
+    if start is None:
+        return {}
+    out: dict[str, str] = {}
+    for k in range(start, len(marks)):
+        m = marks[k]
+        if m.group(1) != "ABCDE"[len(out)]:
+            break
+        end = marks[k + 1].start() if k + 1 < len(marks) else len(prompt)
+        out[m.group(1)] = prompt[m.end() : end].split("\n", 1)[0].strip()
+    return out
+
+
+def complete_choice(text: str, choices: dict[str, str]) -> str | None:
+    """If ``text`` ends with ``answer is X, which is choice (``, the letter of the one option whose text
+    is ``X`` (ignoring spaces, case and a final period); None otherwise (no such ending, no option or
+    several options match: the model writes the letter itself)."""
+    m = OPEN_CHOICE_RE.search(text)
+    if m is None or not choices:
+        return None
+    value = _norm_option(m.group(1))
+    hits = [letter for letter, option in choices.items() if _norm_option(option) == value]
+    return hits[0] if len(hits) == 1 else None

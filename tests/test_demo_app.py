@@ -268,3 +268,27 @@ def test_open_vocabulary_with_a_text_embedding_detector(monkeypatch):
     monkeypatch.setattr(model.geoglip.cfg.detector, "text_dim", 64)
     cap = DemoService(model, processor).vocabulary()
     assert not cap.ok and "(64) differs from the CLIP text tower's (128)" in cap.note
+
+
+def test_streamed_answer_runs_the_generation_time_tools(served, monkeypatch):
+    """The demo decodes as `svemath eval run` does: the calculator writes the results of ``<<expr=``
+    (and the choice tool, when asked, the option letter); greedy text equals ``generate``'s."""
+    from svemath.mllm import calculator
+    from svemath.mllm.generation import generate
+
+    made = []
+
+    class Recording(calculator.CalculatorLogitsProcessor):
+        def __init__(self, tokenizer, prompt_length, **kw):
+            super().__init__(tokenizer, prompt_length, **kw)
+            made.append(kw.get("choice_tool"))
+
+    monkeypatch.setattr(calculator, "CalculatorLogitsProcessor", Recording)
+    svc = served["service"]
+    gen = {"max_new_tokens": 12, "do_sample": False, "temperature": 1.0, "top_p": 1.0}
+    text = "".join(svc.stream(diagram(1), QUESTION, **gen))
+    assert made == [False]
+    "".join(svc.stream(diagram(1), QUESTION, choice_tool=True, **gen))
+    assert made == [False, True]
+    expected = generate(svc.model, svc.processor, [diagram(1)], [QUESTION], max_new_tokens=12)[0]
+    assert text.strip() == expected

@@ -63,3 +63,44 @@ def test_processor_forces_the_result_then_releases():
     assert tok.decode(out_tokens) == "65>>"
     scores = tool(ids, torch.zeros(2, vocab))
     assert not torch.isinf(scores[0]).any() and tool.calls == 1  # released after the closing brackets
+
+
+def test_prompt_choices_and_the_choice_letter():
+    from svemath.calc import complete_choice, prompt_choices
+
+    inline = "<image>\nFind x. Choices: (A) 12 (B) 15° (C) f(3) (D) 7.5"
+    assert prompt_choices(inline) == {"A": "12", "B": "15°", "C": "f(3)", "D": "7.5"}
+    lines = "Hint: pick one.\nQuestion: Which bar is tallest?\nChoices:\n(A) red\n(B) blue bar\n(C) 3"
+    assert prompt_choices(lines) == {"A": "red", "B": "blue bar", "C": "3"}
+    assert prompt_choices("Is (B) right? no options") == {} and prompt_choices("A:12\nB:15") == {}
+    choices = prompt_choices(inline)
+    assert complete_choice("So x = 15°. So the answer is 15°, which is choice (", choices) == "B"
+    assert complete_choice("So the answer is 7.5 , which is choice (", choices) == "D"  # spaces ignored
+    assert complete_choice("So the answer is 7.5., which is choice (", choices) == "D"  # a final period
+    assert complete_choice("So the answer is 15°, which is choice (B", choices) is None  # letter written
+    assert complete_choice("So the answer is 16, which is choice (", choices) is None  # matches no option
+    assert (
+        complete_choice("So the answer is 1, which is choice (", {"A": "1", "B": " 1"}) is None
+    )  # ambiguous
+
+
+def test_choice_tool_forces_the_letter_of_the_written_option():
+    corpus = [f"Q? Choices: (A) {a} (B) {b}. So the answer is {b}, which is choice (B)." for a in range(10, 40)
+              for b in range(50, 60)]  # fmt: skip
+    tok = train_tokenizer(corpus * 2, 400)
+    prompt = tok("Q? Choices: (A) 12 (B) 57", add_special_tokens=False).input_ids
+    rows = [
+        prompt + tok("So the answer is 57, which is choice (", add_special_tokens=False).input_ids,
+        prompt + tok("So the answer is 58, which is choice (", add_special_tokens=False).input_ids,
+    ]
+    ids = torch.tensor(rows)
+    vocab = len(tok)
+    off = CalculatorLogitsProcessor(tok, len(prompt))(ids, torch.zeros(2, vocab))
+    assert not torch.isinf(off).any()  # off by default: the model writes its own letter
+    tool = CalculatorLogitsProcessor(tok, len(prompt), choice_tool=True)
+    scores = tool(ids, torch.zeros(2, vocab))
+    assert torch.isinf(scores[0]).sum() == vocab - 1 and tok.decode([int(scores[0].argmax())]) == "B"
+    assert not torch.isinf(scores[1]).any()  # 58 is no option: untouched
+    assert tool.choice_calls == 1 and tool.calls == 0
+    ids = torch.cat([ids, torch.tensor([[int(scores[0].argmax())], [0]])], 1)
+    assert not torch.isinf(tool(ids, torch.zeros(2, vocab))).any()  # released after the letter

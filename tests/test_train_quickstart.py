@@ -41,3 +41,8 @@ def test_quickstart_smoke_end_to_end(tmp_path):
         json.loads((out / "train" / "summary.json").read_text())["stages"]["instruct"]["wall_s"]
         == stages["instruct"]["wall_s"]
     )
+    # the rerun's report counts the first invocation's training time too (summed over invocations)
+    wall = json.loads((out / "quickstart.json").read_text())["wall"]
+    assert wall["train_invocations"] == 2 and wall["train_s"] >= summary["wall"]["train_s"]
+    assert wall["total_s"] >= wall["train_s"] > wall["train_this_invocation_s"]
+    assert "summed over 2 invocations" in (out / "report.md").read_text()

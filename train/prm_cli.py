@@ -51,6 +51,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     bon.add_argument("--batch-size", type=int, default=32)
     bon.add_argument("--limit", type=int, default=None)
     bon.add_argument("--prompt", default="plain", help="prompt style given to the policy")
+    bon.add_argument("--choice-tool", action="store_true", help="the policy samples with the choice tool")
     bon.set_defaults(func=cmd_bon_sweep)
 
     st = cmds.add_parser("step-eval", help="VisualProcessBench step metrics on step-labelled data")
@@ -116,6 +117,7 @@ def cmd_bon_sweep(args: argparse.Namespace) -> int:
         n_max=args.n_max, ns=tuple(n for n in (1, 2, 4, 8, 16, 32, 64, 128) if n <= args.n_max),
         temperature=args.temperature, top_p=args.top_p, max_new_tokens=args.max_new_tokens, seed=args.seed,
         trials=args.trials, n_boot=args.n_boot, batch_size=args.batch_size, style=args.prompt,
+        choice_tool=args.choice_tool,
     )  # fmt: skip
     result = run_sweep(_model_dir(args.policy, "--policy"), _model_dir(args.prm, "--prm"), args.bench, args.data,
                        args.out, cfg, limit=args.limit)  # fmt: skip

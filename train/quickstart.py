@@ -223,10 +223,18 @@ def run(args: argparse.Namespace) -> int:
         )
     t_prm = time.time()
     prm = _prm_part(out, model_dir, SMOKE_PRM if args.smoke else PRM, args.smoke, args.workers, max_new)
+    # a resumed quickstart: the training part counts every invocation (the pipeline's summary sums them);
+    # evaluation and the PRM part count this invocation only (what an earlier one finished is not redone)
+    train_summary = read_json(out / "train" / "summary.json")
+    train_all = float(train_summary.get("wall_s") or t_train)
+    after_train = time.time() - t0 - t_train
     wall = {
-        "train_s": round(t_train, 1),
+        "train_s": round(train_all, 1),
+        "train_this_invocation_s": round(t_train, 1),
+        "train_invocations": int(train_summary.get("runs") or 1),
+        "eval_s": round(t_prm - t0 - t_train, 1),
         "prm_s": round(time.time() - t_prm, 1),
-        "total_s": round(time.time() - t0, 1),
+        "total_s": round(train_all + after_train, 1),
     }
     report = write_quickstart_report(out, recipe, read_json(out / "train" / "summary.json"), results, wall,
                                      shipped=shipped, smoke=args.smoke, prm=prm)  # fmt: skip

@@ -27,6 +27,11 @@ def _head(metrics: dict[str, Any], mode: str = "robust") -> tuple[Any, Any]:
     return None, None
 
 
+def _invocations(wall: dict[str, Any]) -> str:
+    n = int(wall.get("train_invocations") or 1)
+    return f" (summed over {n} invocations: the run was resumed)" if n > 1 else ""
+
+
 def write_quickstart_report(
     out: Path,
     recipe: Any,
@@ -40,7 +45,7 @@ def write_quickstart_report(
 ) -> Path:
     lines = [f"# svemath quickstart report{' (smoke run: a few steps, numbers are meaningless)' if smoke else ''}",
              "",
-             f"Recipe `{recipe.name}` (preset `{recipe.preset}`, seed {recipe.seed}); training {wall['train_s']:.0f} s, "
+             f"Recipe `{recipe.name}` (preset `{recipe.preset}`, seed {recipe.seed}); training {wall['train_s']:.0f} s{_invocations(wall)}, "
              f"total {wall['total_s']:.0f} s, on {stages_hardware(summary['stages'])}. Held-out suites use seeds disjoint from every training and gating set. "
              "Accuracy in %, greedy decoding, plain prompt, robust scoring (official scoring in each suite's "
              "`metrics.json`); brackets are 95% bootstrap CIs over groups.", ""]  # fmt: skip
