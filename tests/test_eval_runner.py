@@ -415,6 +415,7 @@ def test_model_predictor_adapter_uses_the_mllm_api(tmp_path, monkeypatch):
         "top_p": 1.0,
         "seed": 0,
         "batch_size": 5,
+        "choice_tool": False,
     }
     assert calls["generate"][0][1] == expected
     m = json.loads((out / "metrics.json").read_text())
