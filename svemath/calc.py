@@ -118,7 +118,7 @@ def complete_call(text: str, decimals: int = 2) -> str | None:
 # A multiple-choice chain of thought ends "So the answer is 128°, which is choice (A)." (the option text,
 # copied, then its letter). The tool writes the letter of the option whose text the model just wrote.
 
-OPEN_CHOICE_RE = re.compile(r"answer is (.+?), which is choice \($")
+OPEN_CHOICE_RE = re.compile(r".*answer is (.+?), which is choice \($")  # greedy head: the last "answer is"
 _CHOICE_MARK_RE = re.compile(r"\(([A-E])\)[ \t]*")
 
 
@@ -148,7 +148,7 @@ def complete_choice(text: str, choices: dict[str, str]) -> str | None:
     """If ``text`` ends with ``answer is X, which is choice (``, the letter of the one option whose text
     is ``X`` (ignoring spaces, case and a final period); None otherwise (no such ending, no option or
     several options match: the model writes the letter itself)."""
-    m = OPEN_CHOICE_RE.search(text)
+    m = OPEN_CHOICE_RE.match(text.rsplit("\n", 1)[-1])  # on the last line
     if m is None or not choices:
         return None
     value = _norm_option(m.group(1))

@@ -79,6 +79,9 @@ def test_prompt_choices_and_the_choice_letter():
     assert complete_choice("So the answer is 7.5., which is choice (", choices) == "D"  # a final period
     assert complete_choice("So the answer is 15°, which is choice (B", choices) is None  # letter written
     assert complete_choice("So the answer is 16, which is choice (", choices) is None  # matches no option
+    # an earlier "answer is" on the same line or an earlier line does not swallow the value
+    assert complete_choice("The answer is 3? So the answer is 12, which is choice (", choices) == "A"
+    assert complete_choice("the answer is 3\nSo the answer is 12, which is choice (", choices) == "A"
     assert (
         complete_choice("So the answer is 1, which is choice (", {"A": "1", "B": " 1"}) is None
     )  # ambiguous
