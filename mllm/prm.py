@@ -447,7 +447,7 @@ def continue_from_prefixes(
     written by the tool, as in :func:`svemath.mllm.generation.generate` (what the policy does at test time),
     and with ``choice_tool`` also the option letter of a multiple-choice answer.
     """
-    from svemath.mllm.generation import generation_kwargs
+    from svemath.mllm.generation import generation_kwargs, generation_tools
 
     if n < 1 or batch_size < 1:
         raise ConfigError(f"n and batch_size must be >= 1, got {n}, {batch_size}")
@@ -480,20 +480,7 @@ def continue_from_prefixes(
                 for s in samples:
                     s["image_features"] = feats
             batch = _to(dict(processor.collate(samples, "left")), device)
-            tools = {}
-            if choice_tool and not calculator:
-                raise ConfigError(
-                    "the choice tool runs inside the calculator's processor: it needs calculator=True"
-                )
-            if calculator:
-                from transformers import LogitsProcessorList
-
-                from svemath.mllm.calculator import CalculatorLogitsProcessor
-
-                width = batch["input_ids"].shape[1]
-                tools["logits_processor"] = LogitsProcessorList(
-                    [CalculatorLogitsProcessor(tok, width, choice_tool=choice_tool)]
-                )
+            tools = generation_tools(processor, batch, calculator, choice_tool)
             generated = model.generate(**batch, **gen, **tools)
             new = generated[:, batch["input_ids"].shape[1] :]
             for (p, _), text in zip(chunk, processor.batch_decode(new, skip_special_tokens=True)):

@@ -236,7 +236,7 @@ def run(args: argparse.Namespace) -> int:
         "prm_s": round(time.time() - t_prm, 1),
         "total_s": round(train_all + after_train, 1),
     }
-    report = write_quickstart_report(out, recipe, read_json(out / "train" / "summary.json"), results, wall,
+    report = write_quickstart_report(out, recipe, train_summary, results, wall,
                                      shipped=shipped, smoke=args.smoke, prm=prm)  # fmt: skip
     write_json(out / "quickstart.json", {"wall": wall, "smoke": args.smoke, "shipped": str(shipped) if shipped else None,
                                          "prm": prm,
