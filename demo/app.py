@@ -105,6 +105,7 @@ class DemoHandlers:
         seed: float | None,
         bon_n: float,
         agg: str,
+        choice_tool: bool | None = None,
     ) -> Iterator[tuple[Any, Any, Any, Any]]:
         svc = self.service
         try:
@@ -117,6 +118,7 @@ class DemoHandlers:
                 temperature=float(temperature),
                 max_new_tokens=int(max_new_tokens),
                 seed=None if seed is None else int(seed),
+                choice_tool=choice_tool,
             )
         except SVEMathError as exc:
             yield "", "", _empty_steps(), _warn(str(exc))
@@ -262,6 +264,12 @@ def build_app(service: DemoService, *, examples: list | None = None, examples_no
                         label="Max new tokens",
                     )
                     seed = gr.Number(value=0, precision=0, label="Seed (sampling)")
+                    choice_tool = gr.Checkbox(
+                        value=service.choice_tool,
+                        label="Choice tool",
+                        info="after '..., which is choice (' write the letter of the option whose text the "
+                        "model just wrote (the calculator always runs)",
+                    )
                 with gr.Accordion("Best-of-N with the PRM", open=service.has_prm):
                     bon_n = gr.Slider(
                         1,
@@ -340,14 +348,14 @@ def build_app(service: DemoService, *, examples: list | None = None, examples_no
 
         ask.click(
             handlers.answer,
-            inputs=[image, question, decoding, temperature, max_new, seed, bon_n, agg],
+            inputs=[image, question, decoding, temperature, max_new, seed, bon_n, agg, choice_tool],
             outputs=[answer, final, steps, status],
             api_name="answer",
             **model_events,
         )
         question.submit(
             handlers.answer,
-            inputs=[image, question, decoding, temperature, max_new, seed, bon_n, agg],
+            inputs=[image, question, decoding, temperature, max_new, seed, bon_n, agg, choice_tool],
             outputs=[answer, final, steps, status],
             api_visibility="private",
             **model_events,

@@ -81,9 +81,12 @@ class DemoService:
         prm: tuple[Any, Any] | None = None,
         limits: DemoLimits | None = None,
         name: str = "model",
+        choice_tool: bool = False,
     ) -> None:
-        """``prm``: a loaded process reward model ``(model, processor)`` (same architecture)."""
+        """``prm``: a loaded process reward model ``(model, processor)`` (same architecture);
+        ``choice_tool``: the default of the generation-time choice tool (the calculator always runs)."""
         self.model = model.eval()
+        self.choice_tool = bool(choice_tool)
         self.processor = processor
         self.limits = limits or DemoLimits()
         self.name = name
@@ -104,7 +107,9 @@ class DemoService:
     def from_dirs(
         cls, model_dir: str | Path, prm_dir: str | Path | None = None, *, limits: DemoLimits | None = None
     ) -> DemoService:
-        """Load ``model_dir`` (and ``prm_dir``) with ``svemath.mllm.load_pretrained``."""
+        """Load ``model_dir`` (and ``prm_dir``) with ``svemath.mllm.load_pretrained``; the choice tool is on
+        by default when the model's card was measured with it."""
+        from svemath.eval.predictor import card_generation
         from svemath.mllm import load_pretrained
 
         model, processor = load_pretrained(model_dir)
@@ -114,7 +119,8 @@ class DemoService:
                 log.warning("--prm %s ignored: svemath.mllm.prm is not in this build", prm_dir)
             else:
                 prm = load_pretrained(prm_dir)
-        return cls(model, processor, prm=prm, limits=limits, name=str(model_dir))
+        choice_tool = card_generation(model_dir).get("choice_tool", False)
+        return cls(model, processor, prm=prm, limits=limits, name=str(model_dir), choice_tool=choice_tool)
 
     # ---- status -------------------------------------------------------------------------------
 
@@ -173,9 +179,16 @@ class DemoService:
         return question
 
     def gen_settings(
-        self, *, sampling: bool, temperature: float, max_new_tokens: int, seed: int | None
+        self,
+        *,
+        sampling: bool,
+        temperature: float,
+        max_new_tokens: int,
+        seed: int | None,
+        choice_tool: bool | None = None,
     ) -> dict[str, Any]:
-        """Validated generation settings (``max_new_tokens`` clipped to the cap)."""
+        """Validated generation settings (``max_new_tokens`` clipped to the cap; ``choice_tool`` None: the
+        service's default)."""
         n = int(max_new_tokens)
         if n < 1:
             raise ConfigError(f"max new tokens must be >= 1, got {n}")
@@ -188,6 +201,7 @@ class DemoService:
             "temperature": float(temperature) if sampling else 1.0,
             "top_p": 1.0,
             "seed": None if seed is None else int(seed),
+            "choice_tool": self.choice_tool if choice_tool is None else bool(choice_tool),
         }
 
     # ---- answering ----------------------------------------------------------------------------
@@ -200,7 +214,7 @@ class DemoService:
         from svemath.mllm.generation import generation_kwargs, generation_tools
 
         seed = gen.pop("seed", None)
-        choice_tool = bool(gen.pop("choice_tool", False))
+        choice_tool = bool(gen.pop("choice_tool", self.choice_tool))
         kwargs = generation_kwargs(self.processor, **gen)
         cancel = threading.Event()
 
@@ -287,6 +301,7 @@ class DemoService:
                 top_p=gen["top_p"],
                 seed=gen["seed"] if gen.get("seed") is not None else 0,
                 batch_size=n,
+                choice_tool=bool(gen.get("choice_tool", self.choice_tool)),
             )
 
     # ---- perception ---------------------------------------------------------------------------

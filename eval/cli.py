@@ -56,9 +56,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     run.add_argument(
         "--choice-tool",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
+        default=None,
         help="generation-time tool: after '..., which is choice (' write the letter of the option whose text "
-        "the model wrote (svemath.mllm.calculator)",
+        "the model wrote (svemath.mllm.calculator); default: as the model's card was measured (the shipped "
+        "model: on), else off",
     )
     run.set_defaults(func=cmd_run)
 
@@ -123,6 +125,18 @@ def _prompt_style(args: argparse.Namespace) -> str:
     return "official"
 
 
+def _choice_tool(args: argparse.Namespace) -> bool:
+    """``--choice-tool`` / ``--no-choice-tool`` as given, else the setting the model's card was measured
+    with (``evaluation.generation.choice_tool``), else off."""
+    if args.choice_tool is not None:
+        return bool(args.choice_tool)
+    if args.model == "oracle":
+        return False
+    from svemath.eval.predictor import card_generation, resolve_model_dir
+
+    return card_generation(resolve_model_dir(args.model)).get("choice_tool", False)
+
+
 def _load(args: argparse.Namespace) -> tuple[Any, list[Any]]:
     from svemath.eval.base import get_benchmark
 
@@ -169,7 +183,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = GenerationSettings(
         max_new_tokens=args.max_new_tokens, do_sample=args.do_sample, temperature=args.temperature,
         top_p=args.top_p, seed=args.seed, batch_size=args.batch_size, repeats=args.repeats,
-        blank_images=args.blank_images, choice_tool=args.choice_tool,
+        blank_images=args.blank_images, choice_tool=_choice_tool(args),
     ).validate()  # fmt: skip
     info = model_info(args.model)
     args.out.mkdir(parents=True, exist_ok=True)

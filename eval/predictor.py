@@ -13,6 +13,7 @@ Anything with ``predict(batch: list[GenerationRequest]) -> list[str]`` is a pred
 from __future__ import annotations
 
 import importlib
+import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -97,6 +98,26 @@ def resolve_model_dir(model: str) -> Path:
     if not path.is_dir():
         raise CheckpointError(f"--model {model}: not a checkpoint folder")
     return path
+
+
+def card_generation(model_dir: str | Path | None) -> dict[str, Any]:
+    """The generation-time tools a released model's numbers were measured with: ``evaluation.generation``
+    of its ``card.json`` (e.g. ``{"calculator": true, "choice_tool": true}``), so that `svemath eval run`,
+    the demo and the quickstart use a released model the way its card was measured. ``{}`` for a folder
+    without a card (a training run's checkpoint): the callers' own defaults apply."""
+    if model_dir is None:
+        return {}
+    card = Path(model_dir) / "card.json"
+    if not card.is_file():
+        return {}
+    try:
+        data = json.loads(card.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"{card}: unreadable model card ({exc})") from exc
+    gen = (data.get("evaluation") or {}).get("generation") or {}
+    if not isinstance(gen, dict):
+        raise CheckpointError(f"{card}: evaluation.generation must be an object, got {type(gen).__name__}")
+    return {k: bool(v) for k, v in gen.items() if k in ("calculator", "choice_tool")}
 
 
 def model_info(model: str) -> dict[str, Any]:

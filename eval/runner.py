@@ -21,7 +21,7 @@ from typing import Any
 
 from PIL import Image
 
-from svemath.errors import DataFormatError, ImageLoadError, SVEMathError
+from svemath.errors import ConfigError, DataFormatError, ImageLoadError, SVEMathError
 from svemath.eval.base import Benchmark, Example
 from svemath.eval.predictions import PredictionWriter, read_predictions, repair_tail
 from svemath.eval.predictor import GenerationRequest, GenerationSettings, Predictor
@@ -33,6 +33,34 @@ def pending(
 ) -> list[tuple[Example, int]]:
     """(example, repeat) pairs still to generate, repeat-major so each batch shares one repeat index."""
     return [(ex, k) for k in range(repeats) for ex in examples if (ex.id, k) not in done]
+
+
+# settings that change what is generated; the batch size does not (batched greedy == one-by-one greedy)
+_RESUME_KEYS = ("max_new_tokens", "do_sample", "temperature", "top_p", "seed", "blank_images", "choice_tool")
+
+
+def check_resumable(
+    path: Path, rows: Sequence[dict[str, Any]], gen: dict[str, Any], style: str, model: dict[str, Any] | None
+) -> None:
+    """Refuse to resume a predictions file written with other generation settings, prompt style or model
+    (config hash): adding to it would score a mixture. Rows written before a setting existed (no key)
+    count as its default."""
+    defaults = GenerationSettings().to_dict()
+    want_sha = (model or {}).get("config_sha256")
+    for n, row in enumerate(rows, 1):
+        old = row.get("generation") or {}
+        diff = [f"{k}={old.get(k, defaults[k])!r} (now {gen[k]!r})" for k in _RESUME_KEYS
+                if old.get(k, defaults[k]) != gen[k]]  # fmt: skip
+        if row.get("prompt_style") not in (None, style):
+            diff.append(f"prompt_style={row['prompt_style']!r} (now {style!r})")
+        sha = (row.get("model") or {}).get("config_sha256")
+        if want_sha and sha and sha != want_sha:
+            diff.append("another model (config.json hash differs)")
+        if diff:
+            raise ConfigError(
+                f"{path}: line {n} was generated with {', '.join(diff)}; resuming would mix two runs "
+                f"(use a new --out, or move the file away)"
+            )
 
 
 def generate_predictions(
@@ -65,6 +93,7 @@ def generate_predictions(
         for r in existing.lines
         if isinstance(r.get("response"), str) and not r.get("error")
     }
+    check_resumable(path, existing.lines, settings.to_dict(), style, model)
     todo = pending(examples, done, settings.repeats)
     stats: dict[str, Any] = {
         "n_items": len(examples) * settings.repeats,

@@ -392,9 +392,11 @@ def best_of_n(
     top_p: float = 1.0,
     seed: int = 0,
     batch_size: int = 16,
+    choice_tool: bool = False,
 ) -> BestOfN:
     """Sample ``n`` solutions from ``policy`` = (model, processor) (or take ``candidates``), score every
-    step with ``prm`` = (model, processor) and pick one by ``agg`` (mean | min | prod | last | vote)."""
+    step with ``prm`` = (model, processor) and pick one by ``agg`` (mean | min | prod | last | vote).
+    The policy samples with the calculator, and with ``choice_tool`` also the choice tool."""
     if agg not in SELECTIONS:
         raise ConfigError(f"unknown selection {agg!r}; known: {', '.join(SELECTIONS)}")
     if prm is None:
@@ -404,7 +406,7 @@ def best_of_n(
             raise ConfigError("best_of_n needs policy=(model, processor) or candidates=")
         candidates = continue_from_prefixes(
             *policy, image, question, [""], n=n, max_new_tokens=max_new_tokens, temperature=temperature,
-            top_p=top_p, seed=seed, batch_size=batch_size,
+            top_p=top_p, seed=seed, batch_size=batch_size, choice_tool=choice_tool,
         )[0]  # fmt: skip
     candidates = list(candidates)
     if not candidates:

@@ -65,7 +65,7 @@ def served(tmp_path_factory):
 
 def _ask(client: Client, image: Path, seed: int = 7, max_new: int = 24, decoding: str = "sampling"):
     return client.predict(
-        handle_file(str(image)), QUESTION, decoding, 0.8, max_new, seed, 1, "mean", api_name="/answer"
+        handle_file(str(image)), QUESTION, decoding, 0.8, max_new, seed, 1, "mean", False, api_name="/answer"
     )
 
 
@@ -292,3 +292,10 @@ def test_streamed_answer_runs_the_generation_time_tools(served, monkeypatch):
     assert made == [False, True]
     expected = generate(svc.model, svc.processor, [diagram(1)], [QUESTION], max_new_tokens=12)[0]
     assert text.strip() == expected
+    on = DemoService(svc.model, svc.processor, choice_tool=True)  # e.g. a card measured with the tool
+    "".join(on.stream(diagram(1), QUESTION, **gen))
+    assert made == [False, True, False, True]  # generate() above made the third
+    settings = {"sampling": False, "temperature": 0.0, "max_new_tokens": 8, "seed": None}
+    assert on.gen_settings(**settings)["choice_tool"] is True
+    assert on.gen_settings(**settings, choice_tool=False)["choice_tool"] is False
+    assert svc.gen_settings(**settings)["choice_tool"] is False

@@ -438,3 +438,51 @@ def test_prompt_style_defaults_to_the_model_cards(tmp_path):
     )  # explicit wins
     assert _prompt_style(argparse.Namespace(prompt=None, model="oracle")) == "official"
     assert _prompt_style(argparse.Namespace(prompt=None)) == "official"  # `eval score`: no model
+
+
+def test_choice_tool_defaults_to_the_model_cards(tmp_path):
+    import argparse
+
+    from svemath.errors import CheckpointError
+    from svemath.eval.cli import _choice_tool
+    from svemath.eval.predictor import card_generation
+
+    model = tmp_path / "m"
+    model.mkdir()
+
+    def resolved(flag):
+        return _choice_tool(argparse.Namespace(choice_tool=flag, model=str(model)))
+
+    assert card_generation(model) == {} and resolved(None) is False  # a training checkpoint: no card
+    (model / "card.json").write_text(json.dumps({"evaluation": {"prompt_style": "plain"}}))
+    assert resolved(None) is False  # a card from before the tools were recorded
+    gen = {"calculator": True, "choice_tool": True, "unrelated": 3}
+    (model / "card.json").write_text(json.dumps({"evaluation": {"generation": gen}}))
+    assert card_generation(model) == {"calculator": True, "choice_tool": True}
+    assert resolved(None) is True and resolved(False) is False  # --no-choice-tool wins
+    assert _choice_tool(argparse.Namespace(choice_tool=None, model="oracle")) is False
+    (model / "card.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match="unreadable model card"):
+        resolved(None)
+
+
+def test_resuming_with_other_generation_settings_is_refused(tmp_path):
+    bench = get_benchmark("dynamath")
+    examples = bench.load(FIX / "dynamath")
+    path = tmp_path / "predictions.jsonl"
+    model = {"name": "m", "path": None, "config_sha256": "aa"}
+    generate_predictions(bench, examples[:4], HalfRight(bench), path, model=model, progress=False)
+    for settings, style, other, what in (
+        (GenerationSettings(choice_tool=True), "official", model, "choice_tool=False (now True)"),
+        (GenerationSettings(max_new_tokens=64), "official", model, "max_new_tokens=512 (now 64)"),
+        (GenerationSettings(), "plain", model, "prompt_style='official' (now 'plain')"),
+        (GenerationSettings(), "official", {**model, "config_sha256": "bb"}, "another model"),
+    ):
+        with pytest.raises(ConfigError, match=r"line 1 was generated with .*resuming would mix") as err:
+            generate_predictions(bench, examples, HalfRight(bench), path, settings=settings, style=style,
+                                 model=other, progress=False)  # fmt: skip
+        assert what in str(err.value)
+    assert len(lines(path)) == 4  # nothing was added
+    stats = generate_predictions(bench, examples, HalfRight(bench), path, model=model, progress=False,
+                                 settings=GenerationSettings(batch_size=3))  # fmt: skip
+    assert stats["already_done"] == 4 and stats["generated"] == len(examples) - 4  # batch size is free

@@ -47,7 +47,9 @@ def test_shipped_model_matches_its_card(tmp_path):
     generate_dataset(check["suite"], n=check["n"], seed=check["seed"], out=data, workers=1, progress=False)
     model, processor = load_pretrained(SHIPPED)
     assert model.dtype == torch.float32
-    acc = heldout_accuracy(model, processor, data, n=check["n"], max_new_tokens=check["max_new_tokens"])
+    tools = card["evaluation"].get("generation", {})  # the tools the card's numbers were measured with
+    acc = heldout_accuracy(model, processor, data, n=check["n"], max_new_tokens=check["max_new_tokens"],
+                           choice_tool=tools.get("choice_tool", False))  # fmt: skip
     assert abs(acc["accuracy"] - check["accuracy"]) <= 0.05, (acc["accuracy"], check["accuracy"])
 
 
@@ -73,3 +75,56 @@ def test_card_hardware_names_the_machine_and_precision_of_the_stages():
     stages["instruct"] = {"hardware": "1 x NVIDIA H200 (cuda)", "precision": "bf16"}
     assert stages_hardware(stages) == f"1 x NVIDIA H200 (cuda), bf16; {cpu}, fp32"
     assert "precision not recorded" in stages_hardware({"clip": {"wall_s": 3.0}})
+
+
+def _evaluation(acc: float, choice_tool: bool) -> dict:
+    suite = {"seed": 8001, "n": 10, "model": {"accuracy": acc, "ci": [0.0, 1.0]},
+             "blind": {"accuracy": 0.1, "ci": [0.0, 0.5]}, "read_gain": {}}  # fmt: skip
+    check = {"suite": "synth-dynamath", "n": 40, "seed": 8101, "max_new_tokens": 8, "accuracy": acc,
+             "blind_accuracy": 0.1}  # fmt: skip
+    return {"suites": {"synth-dynamath": suite}, "check": check, "prompt_style": "plain",
+            "generation": {"calculator": True, "choice_tool": choice_tool}}  # fmt: skip
+
+
+def test_reevaluate_rewrites_the_card_and_keeps_the_weights(tmp_path, monkeypatch):
+    """`svemath release --reevaluate DIR`: new numbers and tools in card.json / README.md, the earlier
+    headline kept in ``reevaluations``, the weights byte-identical; --no-choice-tool reaches the evaluation."""
+    from svemath.cli import main
+    from svemath.fileio import sha256_file
+    from svemath.train import release
+    from svemath.train.release import write_card
+
+    model, processor = build_model("tiny")
+    src, rel = tmp_path / "src", tmp_path / "rel"
+    model.save_pretrained(src)
+    processor.save_pretrained(src)
+    weights = write_weights(src, rel)
+    training = {"wall_s": 60.0, "stages_wall_s": 50.0, "hardware": "test CPU", "stages": {}}
+    card = {"recipe": "tiny-test", "seed": 0, "svemath_version": "0", "commit": "c0", "data": {},
+            "weights": weights, "training": training, "evaluation": _evaluation(0.2, False)}  # fmt: skip
+    del card["evaluation"]["generation"]  # a card from before the tools were recorded
+    write_card(rel, card)
+    assert "greedy with the calculator," in (rel / "README.md").read_text()
+    shas = {f.name: sha256_file(f) for f in rel.glob("*.safetensors")}
+    asked = []
+
+    def fake(dest, work, *, workers, max_new, scale, choice_tool=True):
+        asked.append(choice_tool)
+        return _evaluation(0.3, choice_tool)
+
+    monkeypatch.setattr(release, "evaluate_release", fake)
+    assert main(["release", "--reevaluate", str(rel), "--work", str(tmp_path / "w")]) == 0
+    new = json.loads((rel / "card.json").read_text())
+    assert asked == [True] and new["evaluation"]["generation"]["choice_tool"] is True
+    assert new["evaluation"]["suites"]["synth-dynamath"]["model"]["accuracy"] == 0.3
+    (entry,) = new["reevaluations"]
+    assert entry["previous"] == {"synth-dynamath": {"model": 0.2, "blind": 0.1}}
+    assert entry["previous_generation"] == {"calculator": True, "choice_tool": False}
+    text = (rel / "README.md").read_text()
+    assert "greedy with the calculator and the choice tool" in text and "Re-evaluated " in text
+    assert "synth-dynamath 20.0 (blind 10.0)" in text and "--reevaluate DIR" in text
+    assert {f.name: sha256_file(f) for f in rel.glob("*.safetensors")} == shas
+    assert not (tmp_path / "rel.partial").exists() and not (tmp_path / "rel.old").exists()
+    assert main(["release", "--reevaluate", str(rel), "--no-choice-tool", "--work", str(tmp_path / "w")]) == 0
+    assert asked == [True, False] and len(json.loads((rel / "card.json").read_text())["reevaluations"]) == 2
+    assert main(["release", "--reevaluate", str(tmp_path / "src"), "--work", str(tmp_path / "w")]) == 1

@@ -51,7 +51,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     bon.add_argument("--batch-size", type=int, default=32)
     bon.add_argument("--limit", type=int, default=None)
     bon.add_argument("--prompt", default="plain", help="prompt style given to the policy")
-    bon.add_argument("--choice-tool", action="store_true", help="the policy samples with the choice tool")
+    bon.add_argument("--choice-tool", action=argparse.BooleanOptionalAction, default=None,
+                     help="the policy samples with the choice tool (default: as the policy's card was measured, "
+                     "else off)")  # fmt: skip
     bon.set_defaults(func=cmd_bon_sweep)
 
     st = cmds.add_parser("step-eval", help="VisualProcessBench step metrics on step-labelled data")
@@ -112,14 +114,19 @@ def cmd_label(args: argparse.Namespace) -> int:
 
 def cmd_bon_sweep(args: argparse.Namespace) -> int:
     from svemath.eval.bon import SweepConfig, run_sweep
+    from svemath.eval.predictor import card_generation
 
+    policy = _model_dir(args.policy, "--policy")
+    choice_tool = args.choice_tool
+    if choice_tool is None:
+        choice_tool = card_generation(policy).get("choice_tool", False)
     cfg = SweepConfig(
         n_max=args.n_max, ns=tuple(n for n in (1, 2, 4, 8, 16, 32, 64, 128) if n <= args.n_max),
         temperature=args.temperature, top_p=args.top_p, max_new_tokens=args.max_new_tokens, seed=args.seed,
         trials=args.trials, n_boot=args.n_boot, batch_size=args.batch_size, style=args.prompt,
-        choice_tool=args.choice_tool,
+        choice_tool=choice_tool,
     )  # fmt: skip
-    result = run_sweep(_model_dir(args.policy, "--policy"), _model_dir(args.prm, "--prm"), args.bench, args.data,
+    result = run_sweep(policy, _model_dir(args.prm, "--prm"), args.bench, args.data,
                        args.out, cfg, limit=args.limit)  # fmt: skip
     table = result["table"]
     for method in table:

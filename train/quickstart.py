@@ -65,7 +65,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _evaluate(model_dir: str, bench_name: str, data: Path, out: Path, *, blank: bool, max_new: int) -> dict:
+def _evaluate(
+    model_dir: str,
+    bench_name: str,
+    data: Path,
+    out: Path,
+    *,
+    blank: bool,
+    max_new: int,
+    choice_tool: bool = False,
+) -> dict:
     from svemath.eval.base import get_benchmark
     from svemath.eval.predictor import GenerationSettings, build_predictor, model_info
     from svemath.eval.runner import generate_predictions
@@ -73,7 +82,9 @@ def _evaluate(model_dir: str, bench_name: str, data: Path, out: Path, *, blank: 
 
     bench = get_benchmark(bench_name)
     examples = bench.load(data)
-    settings = GenerationSettings(max_new_tokens=max_new, batch_size=32, blank_images=blank).validate()
+    settings = GenerationSettings(
+        max_new_tokens=max_new, batch_size=32, blank_images=blank, choice_tool=choice_tool
+    ).validate()
     info = model_info(model_dir)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -203,9 +214,12 @@ def run(args: argparse.Namespace) -> int:
     sizes = SMOKE_EVAL if args.smoke else EVAL_SUITES
     max_new = args.max_new_tokens or (24 if args.smoke else 160)
     model_dir = out / "train" / recipe.stages[-1].name / "model"
+    from svemath.eval.predictor import card_generation
     from svemath.mllm.presets import default_model_dir
 
     shipped = default_model_dir(required=False)
+    # every run with the generation-time tools the shipped model's card was measured with (like for like)
+    choice_tool = card_generation(shipped).get("choice_tool", False)
     results: dict[str, Any] = {}
     for k, (suite, n) in enumerate(sizes.items()):
         data = out / "eval-data" / suite
@@ -216,7 +230,8 @@ def run(args: argparse.Namespace) -> int:
             runs["shipped"] = (str(shipped), False)
         results[suite] = {}
         for name, (mdir, blank) in runs.items():
-            metrics = _evaluate(mdir, suite, data, out / "eval" / suite / name, blank=blank, max_new=max_new)
+            metrics = _evaluate(mdir, suite, data, out / "eval" / suite / name, blank=blank, max_new=max_new,
+                                choice_tool=choice_tool)  # fmt: skip
             results[suite][name] = metrics
         results[suite]["read_gain"] = paired_gain(
             out / "eval" / suite / "model", out / "eval" / suite / "blind"
@@ -237,9 +252,9 @@ def run(args: argparse.Namespace) -> int:
         "total_s": round(train_all + after_train, 1),
     }
     report = write_quickstart_report(out, recipe, train_summary, results, wall,
-                                     shipped=shipped, smoke=args.smoke, prm=prm)  # fmt: skip
+                                     shipped=shipped, smoke=args.smoke, prm=prm, choice_tool=choice_tool)  # fmt: skip
     write_json(out / "quickstart.json", {"wall": wall, "smoke": args.smoke, "shipped": str(shipped) if shipped else None,
-                                         "prm": prm,
+                                         "choice_tool": choice_tool, "prm": prm,
                                          "suites": {s: {k: (v.get("headline") if k != "read_gain" else v)
                                                         for k, v in r.items()} for s, r in results.items()}})  # fmt: skip
     print(f"quickstart finished in {wall['total_s']:.0f}s; report: {report}")

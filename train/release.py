@@ -9,7 +9,12 @@ self-contained checkpoint folder (default ``svemath/assets/tiny-release``):
 - held-out evaluation of the *shipped* weights on fresh seeds of ``synth-dynamath``, ``synth-mathverse``
   and ``synth-mathvista`` beside the image-blanked (blind) baseline, with 95% bootstrap CIs, and a small
   ``check`` subset that the test suite re-scores to prove the checkpoint still answers as the card says;
-- ``card.json`` (all numbers) and ``README.md`` (the model card).
+- ``card.json`` (all numbers) and ``README.md`` (the model card). The card records the generation-time
+  tools its numbers were measured with (``evaluation.generation``: the calculator, and the choice tool
+  unless ``--no-choice-tool``); `svemath eval run`, the demo and the quickstart use them by default.
+
+``svemath release --reevaluate DIR`` re-runs the held-out evaluation of a released folder (weights
+untouched) and rewrites its card, e.g. after a generation-time tool changed.
 
 The folder is built in a temporary sibling and renamed into place, so an interrupted release never
 leaves a half-written default model.
@@ -37,12 +42,18 @@ MAX_TOTAL_BYTES = 25 * 1024 * 1024
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("release", help="package a trained run as the embedded default model (+ model card)")
-    p.add_argument("--run", required=True, type=Path, help="a 'svemath train' output folder")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--run", type=Path, help="a 'svemath train' output folder")
+    what.add_argument("--reevaluate", type=Path, default=None, metavar="DIR",
+                      help="re-run the held-out evaluation of a released folder and rewrite its card")  # fmt: skip
     p.add_argument("--out", type=Path, default=None, help="default: svemath/assets/tiny-release")
-    p.add_argument("--work", type=Path, default=None, help="eval data and predictions (default RUN/release)")
+    p.add_argument("--work", type=Path, default=None,
+                   help="eval data and predictions (default RUN/release; with --reevaluate runs/reevaluate-NAME)")  # fmt: skip
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--max-new-tokens", type=int, default=160)
     p.add_argument("--eval-scale", type=float, default=1.0, help="multiply the held-out set sizes")
+    p.add_argument("--choice-tool", action=argparse.BooleanOptionalAction, default=True,
+                   help="measure (and ship) the model with the generation-time choice tool (default: on)")  # fmt: skip
     p.add_argument("--trained-at", default=None,
                    help="commit the run trained at, for runs whose summary.json predates recording it")  # fmt: skip
     p.set_defaults(func=run)
@@ -72,8 +83,11 @@ def write_weights(model_dir: Path, dest: Path) -> dict[str, Any]:
             "shards": shards, "total_bytes": total}  # fmt: skip
 
 
-def evaluate_release(dest: Path, work: Path, *, workers: int, max_new: int, scale: float) -> dict[str, Any]:
-    """Held-out accuracy of the shipped weights and of their blind run, per suite, plus the check subset."""
+def evaluate_release(
+    dest: Path, work: Path, *, workers: int, max_new: int, scale: float, choice_tool: bool = True
+) -> dict[str, Any]:
+    """Held-out accuracy of the shipped weights and of their blind run, per suite, plus the check subset,
+    all with the calculator and (``choice_tool``) the choice tool."""
     from svemath.data.generate import generate_dataset
     from svemath.mllm.presets import load_pretrained
     from svemath.train.heldout import heldout_accuracy
@@ -88,9 +102,8 @@ def evaluate_release(dest: Path, work: Path, *, workers: int, max_new: int, scal
             generate_dataset(suite, n=n, seed=RELEASE_SEED + k, out=data, workers=workers, overwrite=True)
         entry: dict[str, Any] = {"seed": RELEASE_SEED + k, "n": n}
         for name, blank in (("model", False), ("blind", True)):
-            metrics = _evaluate(
-                str(dest), suite, data, work / "eval" / suite / name, blank=blank, max_new=max_new
-            )
+            metrics = _evaluate(str(dest), suite, data, work / "eval" / suite / name, blank=blank,
+                                max_new=max_new, choice_tool=choice_tool)  # fmt: skip
             acc, ci = _head(metrics)
             entry[name] = {"accuracy": acc, "ci": ci, "headline": metrics.get("headline")}
         entry["read_gain"] = paired_gain(work / "eval" / suite / "model", work / "eval" / suite / "blind")
@@ -105,14 +118,13 @@ def evaluate_release(dest: Path, work: Path, *, workers: int, max_new: int, scal
     model, processor = load_pretrained(dest)
     check = dict(CHECK)
     check["max_new_tokens"] = max_new
-    check["accuracy"] = heldout_accuracy(model, processor, check_data, n=CHECK["n"], max_new_tokens=max_new)[
-        "accuracy"
-    ]
-    check["blind_accuracy"] = heldout_accuracy(
-        model, processor, check_data, n=CHECK["n"], max_new_tokens=max_new, blind=True
-    )["accuracy"]
-    # heldout_accuracy asks in the "plain" style; `svemath eval run` reads this to ask the same way
-    return {"suites": results, "check": check, "prompt_style": "plain"}
+    for key, blind in (("accuracy", False), ("blind_accuracy", True)):
+        check[key] = heldout_accuracy(model, processor, check_data, n=CHECK["n"], max_new_tokens=max_new,
+                                      blind=blind, choice_tool=choice_tool)["accuracy"]  # fmt: skip
+    # heldout_accuracy asks in the "plain" style; `svemath eval run` reads this to ask the same way, and
+    # uses the tools recorded under "generation"
+    generation = {"calculator": True, "choice_tool": bool(choice_tool)}
+    return {"suites": results, "check": check, "prompt_style": "plain", "generation": generation}
 
 
 def _training_time(training: dict[str, Any]) -> str:
@@ -123,6 +135,16 @@ def _training_time(training: dict[str, Any]) -> str:
     if wall and wall >= stages:
         return text + f", {wall / 60:.1f} min for the whole `svemath train` (data, feature caches, stages)"
     return text + " (the run was resumed after an interruption: its whole-pipeline time is not on record)"
+
+
+def _tools(evaluation: dict[str, Any]) -> str:
+    """The generation-time tools an evaluation ran with, in words (cards before they were recorded: the
+    calculator only)."""
+    gen = evaluation.get("generation") or {"calculator": True}
+    names = [
+        n for k, n in (("calculator", "the calculator"), ("choice_tool", "the choice tool")) if gen.get(k)
+    ]
+    return " and ".join(names) or "no tools"
 
 
 def write_card(dest: Path, card: dict[str, Any]) -> None:
@@ -148,7 +170,8 @@ def write_card(dest: Path, card: dict[str, Any]) -> None:
         "- training data (generated, seeded): "
         + ", ".join(f"`{k}` ({v['suite']}, n={v['n']}, seed {v['seed']})" for k, v in card["data"].items()),
         "",
-        "## Held-out accuracy (fresh seeds, greedy, plain prompt, robust scoring)",
+        f"## Held-out accuracy (fresh seeds, greedy with {_tools(card['evaluation'])}, plain prompt, "
+        "robust scoring)",
         "",
         "Blind = the same model with every image replaced by a blank canvas. Brackets: 95% bootstrap CIs over "
         "groups. DynaMath-style: average case over the variants of each seed question.",
@@ -167,6 +190,12 @@ def write_card(dest: Path, card: dict[str, Any]) -> None:
     if dyn.get("worst") is not None and dyn.get("avg"):
         lines += ["", f"synth-dynamath worst case {_pct(dyn['worst'])}, worst/average "
                       f"{dyn['worst'] / dyn['avg']:.2f}."]  # fmt: skip
+    for r in card.get("reevaluations") or []:
+        before = "; ".join(
+            f"{k} {_pct(v['model'])} (blind {_pct(v['blind'])})" for k, v in (r.get("previous") or {}).items()
+        )
+        lines += ["", f"Re-evaluated {r['created'][:10]} at commit `{r.get('commit')}` (same weights, seeds and "
+                      f"sizes); before, with {_tools({'generation': r.get('previous_generation')})}: {before}."]  # fmt: skip
     chk = card["evaluation"]["check"]
     lines += [
         "",
@@ -189,7 +218,13 @@ def write_card(dest: Path, card: dict[str, Any]) -> None:
         "",
         "```",
         f"svemath train --recipe {card['recipe']} --out runs/{card['recipe']}",
-        f"svemath release --run runs/{card['recipe']} --out DIR",
+        f"svemath release --run runs/{card['recipe']} --out DIR"
+        + ("" if card["evaluation"].get("generation", {}).get("choice_tool") else " --no-choice-tool"),
+        *(
+            ["svemath release --reevaluate DIR   # the evaluation alone, again"]
+            if card.get("reevaluations")
+            else []
+        ),
         "```",
         "",
         "Limitations: tiny capacity; synthetic diagrams only; numbers above are on svemath's synthetic "
@@ -207,6 +242,8 @@ def run(args: argparse.Namespace) -> int:
     from svemath.train.engine import stages_hardware
     from svemath.train.pipeline import git_commit
 
+    if args.reevaluate is not None:
+        return reevaluate(args)
     t0 = time.time()
     run_dir: Path = args.run
     summary_path = run_dir / "summary.json"
@@ -227,7 +264,7 @@ def run(args: argparse.Namespace) -> int:
     weights = write_weights(model_dir, tmp)
     shutil.copy2(run_dir / "recipe.yaml", tmp / "recipe.yaml")
     evaluation = evaluate_release(tmp, work, workers=args.workers, max_new=args.max_new_tokens,
-                                  scale=args.eval_scale)  # fmt: skip
+                                  scale=args.eval_scale, choice_tool=args.choice_tool)  # fmt: skip
     stages_wall = round(sum(s.get("wall_s", 0) for s in summary["stages"].values()), 1)
     training = {"wall_s": summary.get("wall_s"), "stages_wall_s": stages_wall, "runs": summary.get("runs"),
                 "hardware": stages_hardware(summary["stages"]),
@@ -245,10 +282,59 @@ def run(args: argparse.Namespace) -> int:
         "release_s": round(time.time() - t0, 1),
     }  # fmt: skip
     write_card(tmp, card)
-    if dest.exists():
-        shutil.rmtree(dest)
-    tmp.rename(dest)
+    _swap_in(tmp, dest)
     print(json.dumps({"out": str(dest), "weights_mb": round(weights["total_bytes"] / 2**20, 2),
                       **{s: {"model": e["model"]["accuracy"], "blind": e["blind"]["accuracy"]}
+                         for s, e in evaluation["suites"].items()}}, indent=1))  # fmt: skip
+    return 0
+
+
+def _swap_in(tmp: Path, dest: Path) -> None:
+    """Replace ``dest`` by the finished ``tmp`` folder (the old one moves aside first, then goes)."""
+    old = dest.with_name(dest.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if dest.exists():
+        dest.rename(old)
+    tmp.rename(dest)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def reevaluate(args: argparse.Namespace) -> int:
+    """``--reevaluate DIR``: the held-out evaluation of a released folder again (same seeds and sizes,
+    the weights untouched), its card rewritten; the earlier evaluation's headline stays in the card's
+    ``reevaluations`` list."""
+    from svemath.errors import CheckpointError
+    from svemath.fileio import read_json
+    from svemath.train.pipeline import git_commit
+
+    t0 = time.time()
+    dest: Path = args.reevaluate
+    if not (dest / "card.json").is_file() or not (dest / "config.json").is_file():
+        raise CheckpointError(f"{dest}: not a released model folder (needs card.json and config.json)")
+    card = read_json(dest / "card.json")
+    work: Path = args.work or Path("runs") / f"reevaluate-{dest.name}"
+    evaluation = evaluate_release(dest, work, workers=args.workers, max_new=args.max_new_tokens,
+                                  scale=args.eval_scale, choice_tool=args.choice_tool)  # fmt: skip
+    before = card.get("evaluation") or {}
+    history = list(card.get("reevaluations") or [])
+    history.append({
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "commit": git_commit(),
+        "seconds": round(time.time() - t0, 1),
+        "previous_generation": before.get("generation", {"calculator": True, "choice_tool": False}),
+        "previous": {s: {"model": e["model"]["accuracy"], "blind": e["blind"]["accuracy"]}
+                     for s, e in (before.get("suites") or {}).items()},
+    })  # fmt: skip
+    card["evaluation"], card["reevaluations"] = evaluation, history
+    tmp = dest.with_name(dest.name + ".partial")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    shutil.copytree(dest, tmp)
+    write_card(tmp, card)
+    _swap_in(tmp, dest)
+    print(json.dumps({"out": str(dest), "generation": evaluation["generation"],
+                      **{s: {"model": e["model"]["accuracy"], "blind": e["blind"]["accuracy"],
+                             "before": history[-1]["previous"].get(s)}
                          for s, e in evaluation["suites"].items()}}, indent=1))  # fmt: skip
     return 0

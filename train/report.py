@@ -42,12 +42,14 @@ def write_quickstart_report(
     shipped: Path | None,
     smoke: bool,
     prm: dict[str, Any] | None = None,
+    choice_tool: bool = False,
 ) -> Path:
+    tools = "the calculator and the choice tool" if choice_tool else "the calculator"
     lines = [f"# svemath quickstart report{' (smoke run: a few steps, numbers are meaningless)' if smoke else ''}",
              "",
              f"Recipe `{recipe.name}` (preset `{recipe.preset}`, seed {recipe.seed}); training {wall['train_s']:.0f} s{_invocations(wall)}, "
              f"total {wall['total_s']:.0f} s, on {stages_hardware(summary['stages'])}. Held-out suites use seeds disjoint from every training and gating set. "
-             "Accuracy in %, greedy decoding, plain prompt, robust scoring (official scoring in each suite's "
+             f"Accuracy in %, greedy decoding with {tools}, plain prompt, robust scoring (official scoring in each suite's "
              "`metrics.json`); brackets are 95% bootstrap CIs over groups.", ""]  # fmt: skip
     cols = ["quickstart model", "blind (image blanked)"] + (["shipped model"] if shipped else [])
     lines += [
