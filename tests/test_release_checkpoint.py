@@ -128,3 +128,42 @@ def test_reevaluate_rewrites_the_card_and_keeps_the_weights(tmp_path, monkeypatc
     assert main(["release", "--reevaluate", str(rel), "--no-choice-tool", "--work", str(tmp_path / "w")]) == 0
     assert asked == [True, False] and len(json.loads((rel / "card.json").read_text())["reevaluations"]) == 2
     assert main(["release", "--reevaluate", str(tmp_path / "src"), "--work", str(tmp_path / "w")]) == 1
+
+
+def test_release_of_a_continued_model_names_its_base(tmp_path, monkeypatch):
+    """A run whose first stage starts from a released folder: the new card carries that release's card
+    (recipe, commits, data, training) as ``base``, and its README says so and how to rebuild it."""
+    import yaml
+
+    from svemath.cli import main
+    from svemath.train import release
+    from svemath.train.release import write_card
+
+    model, processor = build_model("tiny")
+    base_dir, run = tmp_path / "base", tmp_path / "run"
+    model.save_pretrained(run / "more" / "model")
+    processor.save_pretrained(run / "more" / "model")
+    weights = write_weights(run / "more" / "model", base_dir)
+    training = {"wall_s": 600.0, "stages_wall_s": 500.0, "hardware": "test CPU", "stages": {"instruct": {}}}
+    base_card = {"recipe": "tiny-base", "seed": 0, "svemath_version": "0", "commit": "c0", "training_commit": "t0",
+                 "data": {"instruct": {"suite": "instruct", "n": 10, "seed": 3}}, "weights": weights,
+                 "training": training, "evaluation": _evaluation(0.2, True)}  # fmt: skip
+    write_card(base_dir, base_card)
+    recipe = {"name": "tiny-more", "seed": 0, "datasets": {"fresh": {"suite": "instruct", "n": 10, "seed": 4}},
+              "stages": [{"name": "more", "init_from": str(base_dir)}]}  # fmt: skip
+    (run / "recipe.yaml").write_text(yaml.safe_dump(recipe))
+    summary = {"commit": "t1", "wall_s": 120.0, "runs": 1,
+               "stages": {"more": {"steps": 5, "wall_s": 100.0, "hardware": "test CPU", "precision": "fp32"}}}  # fmt: skip
+    (run / "summary.json").write_text(json.dumps(summary))
+    monkeypatch.setattr(
+        release, "evaluate_release", lambda *a, choice_tool=True, **k: _evaluation(0.3, choice_tool)
+    )
+    out = tmp_path / "out"
+    assert main(["release", "--run", str(run), "--out", str(out), "--work", str(tmp_path / "w")]) == 0
+    card = json.loads((out / "card.json").read_text())
+    assert card["recipe"] == "tiny-more" and card["base"]["recipe"] == "tiny-base"
+    assert card["base"]["training_commit"] == "t0" and card["base"]["data"]["instruct"]["seed"] == 3
+    text = (out / "README.md").read_text()
+    assert "continued from the released (bf16) weights of `tiny-base` (trained at commit `t0`" in text
+    assert "svemath release --run runs/base --out BASE" in text
+    assert "svemath train --recipe tiny-more --out runs/tiny-more stages.more.init_from=BASE" in text

@@ -147,6 +147,43 @@ def _tools(evaluation: dict[str, Any]) -> str:
     return " and ".join(names) or "no tools"
 
 
+def _lineage(base: dict[str, Any] | None) -> list[str]:
+    """Card lines for a model continued from a released one (and that one's base, recursively)."""
+    lines = []
+    while base:
+        tr = base.get("training") or {}
+        data = ", ".join(f"`{k}` ({v['suite']}, n={v['n']}, seed {v['seed']})"
+                         for k, v in (base.get("data") or {}).items())  # fmt: skip
+        lines.append(
+            f"- continued from the released (bf16) weights of `{base.get('recipe')}` (trained at commit "
+            f"`{base.get('training_commit') or 'not recorded'}`, released at `{base.get('commit')}`; "
+            f"{_training_time(tr)} on {tr.get('hardware', 'unrecorded hardware')}; stages "
+            f"{', '.join(tr.get('stages') or {}) or 'not recorded'}; data {data or 'not recorded'})"
+        )
+        base = base.get("base")
+    return lines
+
+
+def _reproduce_base(base: dict[str, Any] | None) -> list[str]:
+    """Commands that rebuild the released model a card's model continued from (into BASE)."""
+    if not base:
+        return []
+    at = base.get("training_commit") or base.get("commit")
+    return [
+        f"# the base, at commit {at}: svemath train --recipe {base.get('recipe')} --out runs/base, then",
+        "svemath release --run runs/base --out BASE",
+    ]
+
+
+def _first_stage(dest: Path) -> str:
+    """The first stage named in the release's recipe.yaml (the one continuing the base)."""
+    import yaml
+
+    recipe = yaml.safe_load((dest / "recipe.yaml").read_text(encoding="utf-8")) or {}
+    stages = [s for s in recipe.get("stages", []) if not s.get("skip")]
+    return stages[0]["name"] if stages else "STAGE"
+
+
 def write_card(dest: Path, card: dict[str, Any]) -> None:
     from svemath.fileio import atomic_write_text, write_json
     from svemath.train.report import _ci, _pct
@@ -164,6 +201,7 @@ def write_card(dest: Path, card: dict[str, Any]) -> None:
         f"{card['svemath_version']}, trained at commit `{card.get('training_commit') or 'not recorded'}`, "
         f"released at commit `{card.get('commit')}`",
         f"- training: {_training_time(card['training'])} on {card['training']['hardware']}",
+        *_lineage(card.get("base")),
         f"- parameters: {card['weights']['parameters']:,}; stored in bfloat16 "
         f"({card['weights']['total_bytes'] / 2**20:.1f} MB in {len(card['weights']['shards'])} shards), "
         "loaded as float32",
@@ -217,7 +255,9 @@ def write_card(dest: Path, card: dict[str, Any]) -> None:
         "## Reproduce",
         "",
         "```",
-        f"svemath train --recipe {card['recipe']} --out runs/{card['recipe']}",
+        *_reproduce_base(card.get("base")),
+        f"svemath train --recipe {card['recipe']} --out runs/{card['recipe']}"
+        + (f" stages.{_first_stage(dest)}.init_from=BASE" if card.get("base") else ""),
         f"svemath release --run runs/{card['recipe']} --out DIR"
         + ("" if card["evaluation"].get("generation", {}).get("choice_tool") else " --no-choice-tool"),
         *(
@@ -271,6 +311,7 @@ def run(args: argparse.Namespace) -> int:
                 "stages": {k: {kk: v.get(kk) for kk in ("steps", "total_steps", "wall_s", "stopped",
                                                           "gates_passed", "metrics")}
                            for k, v in summary["stages"].items()}}  # fmt: skip
+    base = _base_card(recipe)
     card = {
         "recipe": recipe["name"], "seed": recipe.get("seed"), "svemath_version": __version__,
         "commit": git_commit(), "training_commit": summary.get("commit") or args.trained_at,
@@ -281,12 +322,38 @@ def run(args: argparse.Namespace) -> int:
         "weights": weights, "training": training, "evaluation": evaluation,
         "release_s": round(time.time() - t0, 1),
     }  # fmt: skip
+    if base is not None:
+        card["base"] = base
     write_card(tmp, card)
     _swap_in(tmp, dest)
     print(json.dumps({"out": str(dest), "weights_mb": round(weights["total_bytes"] / 2**20, 2),
                       **{s: {"model": e["model"]["accuracy"], "blind": e["blind"]["accuracy"]}
                          for s, e in evaluation["suites"].items()}}, indent=1))  # fmt: skip
     return 0
+
+
+def _base_card(recipe: dict[str, Any]) -> dict[str, Any] | None:
+    """When the run's first stage continued a released model (``init_from`` a folder with a card), what
+    that model was: its recipe, commits, data and training, so the new card tells the whole lineage."""
+    from svemath.fileio import read_json
+
+    stages = [s for s in recipe.get("stages", []) if not s.get("skip")]
+    init = stages[0].get("init_from") if stages else None
+    if not init or init in ("none", "previous") or not (Path(init) / "card.json").is_file():
+        return None
+    card = read_json(Path(init) / "card.json")
+    keep = (
+        "recipe",
+        "seed",
+        "commit",
+        "training_commit",
+        "stage_commits",
+        "created",
+        "data",
+        "training",
+        "base",
+    )
+    return {k: card.get(k) for k in keep if k in card}
 
 
 def _swap_in(tmp: Path, dest: Path) -> None:
