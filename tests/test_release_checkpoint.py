@@ -165,5 +165,5 @@ def test_release_of_a_continued_model_names_its_base(tmp_path, monkeypatch):
     assert card["base"]["training_commit"] == "t0" and card["base"]["data"]["instruct"]["seed"] == 3
     text = (out / "README.md").read_text()
     assert "continued from the released (bf16) weights of `tiny-base` (trained at commit `t0`" in text
-    assert "svemath release --run runs/base --out BASE" in text
-    assert "svemath train --recipe tiny-more --out runs/tiny-more stages.more.init_from=BASE" in text
+    assert "# BASE: the `tiny-base` release this continues (released from commit c0" in text
+    assert "svemath train --recipe recipe.yaml --out runs/tiny-more stages.more.init_from=BASE" in text

@@ -168,10 +168,10 @@ def _reproduce_base(base: dict[str, Any] | None) -> list[str]:
     """Commands that rebuild the released model a card's model continued from (into BASE)."""
     if not base:
         return []
-    at = base.get("training_commit") or base.get("commit")
     return [
-        f"# the base, at commit {at}: svemath train --recipe {base.get('recipe')} --out runs/base, then",
-        "svemath release --run runs/base --out BASE",
+        f"# BASE: the `{base.get('recipe')}` release this continues (released from commit {base.get('commit')}; "
+        "in git history as svemath/assets/tiny-release, its card says how it was built)",
+        "# recipe.yaml: the resolved recipe in this folder",
     ]
 
 
@@ -256,8 +256,11 @@ def write_card(dest: Path, card: dict[str, Any]) -> None:
         "",
         "```",
         *_reproduce_base(card.get("base")),
-        f"svemath train --recipe {card['recipe']} --out runs/{card['recipe']}"
-        + (f" stages.{_first_stage(dest)}.init_from=BASE" if card.get("base") else ""),
+        (
+            f"svemath train --recipe recipe.yaml --out runs/{card['recipe']} stages.{_first_stage(dest)}.init_from=BASE"
+            if card.get("base")
+            else f"svemath train --recipe {card['recipe']} --out runs/{card['recipe']}"
+        ),
         f"svemath release --run runs/{card['recipe']} --out DIR"
         + ("" if card["evaluation"].get("generation", {}).get("choice_tool") else " --no-choice-tool"),
         *(
