@@ -109,7 +109,7 @@ class DemoService:
     ) -> DemoService:
         """Load ``model_dir`` (and ``prm_dir``) with ``svemath.mllm.load_pretrained``; the choice tool is on
         by default when the model's card was measured with it."""
-        from svemath.eval.predictor import card_generation
+        from svemath.eval.predictor import choice_tool_default
         from svemath.mllm import load_pretrained
 
         model, processor = load_pretrained(model_dir)
@@ -119,7 +119,7 @@ class DemoService:
                 log.warning("--prm %s ignored: svemath.mllm.prm is not in this build", prm_dir)
             else:
                 prm = load_pretrained(prm_dir)
-        choice_tool = card_generation(model_dir).get("choice_tool", False)
+        choice_tool = choice_tool_default(None, model_dir)
         return cls(model, processor, prm=prm, limits=limits, name=str(model_dir), choice_tool=choice_tool)
 
     # ---- status -------------------------------------------------------------------------------

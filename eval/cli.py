@@ -114,27 +114,23 @@ def _prompt_style(args: argparse.Namespace) -> str:
         return args.prompt
     model = getattr(args, "model", None)
     if model and model != "oracle":
-        from svemath.eval.predictor import resolve_model_dir
-        from svemath.fileio import read_json
+        from svemath.eval.predictor import model_card, resolve_model_dir
 
-        card = resolve_model_dir(model) / "card.json"
-        if card.is_file():
-            style = read_json(card).get("evaluation", {}).get("prompt_style")
-            if style:
-                return str(style)
+        style = (model_card(resolve_model_dir(model)).get("evaluation") or {}).get("prompt_style")
+        if style:
+            return str(style)
     return "official"
 
 
 def _choice_tool(args: argparse.Namespace) -> bool:
     """``--choice-tool`` / ``--no-choice-tool`` as given, else the setting the model's card was measured
     with (``evaluation.generation.choice_tool``), else off."""
-    if args.choice_tool is not None:
-        return bool(args.choice_tool)
-    if args.model == "oracle":
-        return False
-    from svemath.eval.predictor import card_generation, resolve_model_dir
+    from svemath.eval.predictor import choice_tool_default, resolve_model_dir
 
-    return card_generation(resolve_model_dir(args.model)).get("choice_tool", False)
+    model_dir = (
+        None if args.model == "oracle" or args.choice_tool is not None else resolve_model_dir(args.model)
+    )
+    return choice_tool_default(args.choice_tool, model_dir)
 
 
 def _load(args: argparse.Namespace) -> tuple[Any, list[Any]]:

@@ -13,7 +13,6 @@ Anything with ``predict(batch: list[GenerationRequest]) -> list[str]`` is a pred
 from __future__ import annotations
 
 import importlib
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -100,24 +99,37 @@ def resolve_model_dir(model: str) -> Path:
     return path
 
 
+def model_card(model_dir: str | Path | None) -> dict[str, Any]:
+    """A released model's ``card.json`` (``{}`` for a folder without one, e.g. a training checkpoint)."""
+    from svemath.errors import DataFormatError
+    from svemath.fileio import read_json
+
+    card = Path(model_dir) / "card.json" if model_dir is not None else None
+    if card is None or not card.is_file():
+        return {}
+    try:
+        return read_json(card)
+    except DataFormatError as exc:
+        raise CheckpointError(f"unreadable model card: {exc}") from exc
+
+
 def card_generation(model_dir: str | Path | None) -> dict[str, Any]:
     """The generation-time tools a released model's numbers were measured with: ``evaluation.generation``
     of its ``card.json`` (e.g. ``{"calculator": true, "choice_tool": true}``), so that `svemath eval run`,
     the demo and the quickstart use a released model the way its card was measured. ``{}`` for a folder
     without a card (a training run's checkpoint): the callers' own defaults apply."""
-    if model_dir is None:
-        return {}
-    card = Path(model_dir) / "card.json"
-    if not card.is_file():
-        return {}
-    try:
-        data = json.loads(card.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise CheckpointError(f"{card}: unreadable model card ({exc})") from exc
-    gen = (data.get("evaluation") or {}).get("generation") or {}
+    gen = (model_card(model_dir).get("evaluation") or {}).get("generation") or {}
     if not isinstance(gen, dict):
-        raise CheckpointError(f"{card}: evaluation.generation must be an object, got {type(gen).__name__}")
+        raise CheckpointError(f"{model_dir}/card.json: evaluation.generation must be an object")
     return {k: bool(v) for k, v in gen.items() if k in ("calculator", "choice_tool")}
+
+
+def choice_tool_default(flag: bool | None, model_dir: str | Path | None) -> bool:
+    """``--choice-tool`` / ``--no-choice-tool`` as given (``flag``), else as the model's card was measured,
+    else off."""
+    if flag is not None:
+        return bool(flag)
+    return card_generation(model_dir).get("choice_tool", False)
 
 
 def model_info(model: str) -> dict[str, Any]:

@@ -114,17 +114,14 @@ def cmd_label(args: argparse.Namespace) -> int:
 
 def cmd_bon_sweep(args: argparse.Namespace) -> int:
     from svemath.eval.bon import SweepConfig, run_sweep
-    from svemath.eval.predictor import card_generation
+    from svemath.eval.predictor import choice_tool_default
 
     policy = _model_dir(args.policy, "--policy")
-    choice_tool = args.choice_tool
-    if choice_tool is None:
-        choice_tool = card_generation(policy).get("choice_tool", False)
     cfg = SweepConfig(
         n_max=args.n_max, ns=tuple(n for n in (1, 2, 4, 8, 16, 32, 64, 128) if n <= args.n_max),
         temperature=args.temperature, top_p=args.top_p, max_new_tokens=args.max_new_tokens, seed=args.seed,
         trials=args.trials, n_boot=args.n_boot, batch_size=args.batch_size, style=args.prompt,
-        choice_tool=choice_tool,
+        choice_tool=choice_tool_default(args.choice_tool, policy),
     )  # fmt: skip
     result = run_sweep(policy, _model_dir(args.prm, "--prm"), args.bench, args.data,
                        args.out, cfg, limit=args.limit)  # fmt: skip

@@ -214,12 +214,12 @@ def run(args: argparse.Namespace) -> int:
     sizes = SMOKE_EVAL if args.smoke else EVAL_SUITES
     max_new = args.max_new_tokens or (24 if args.smoke else 160)
     model_dir = out / "train" / recipe.stages[-1].name / "model"
-    from svemath.eval.predictor import card_generation
+    from svemath.eval.predictor import choice_tool_default
     from svemath.mllm.presets import default_model_dir
 
     shipped = default_model_dir(required=False)
     # every run with the generation-time tools the shipped model's card was measured with (like for like)
-    choice_tool = card_generation(shipped).get("choice_tool", False)
+    choice_tool = choice_tool_default(None, shipped)
     results: dict[str, Any] = {}
     for k, (suite, n) in enumerate(sizes.items()):
         data = out / "eval-data" / suite

@@ -179,9 +179,13 @@ def _first_stage(dest: Path) -> str:
     """The first stage named in the release's recipe.yaml (the one continuing the base)."""
     import yaml
 
-    recipe = yaml.safe_load((dest / "recipe.yaml").read_text(encoding="utf-8")) or {}
-    stages = [s for s in recipe.get("stages", []) if not s.get("skip")]
-    return stages[0]["name"] if stages else "STAGE"
+    first = _first_stage_of(yaml.safe_load((dest / "recipe.yaml").read_text(encoding="utf-8")) or {})
+    return first["name"] if first else "STAGE"
+
+
+def _first_stage_of(recipe: dict[str, Any]) -> dict[str, Any] | None:
+    """The first stage a recipe (as a dict) runs, skipped stages left out."""
+    return next((s for s in recipe.get("stages", []) if not s.get("skip")), None)
 
 
 def write_card(dest: Path, card: dict[str, Any]) -> None:
@@ -340,8 +344,7 @@ def _base_card(recipe: dict[str, Any]) -> dict[str, Any] | None:
     that model was: its recipe, commits, data and training, so the new card tells the whole lineage."""
     from svemath.fileio import read_json
 
-    stages = [s for s in recipe.get("stages", []) if not s.get("skip")]
-    init = stages[0].get("init_from") if stages else None
+    init = (_first_stage_of(recipe) or {}).get("init_from")
     if not init or init in ("none", "previous") or not (Path(init) / "card.json").is_file():
         return None
     card = read_json(Path(init) / "card.json")
