@@ -181,7 +181,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         top_p=args.top_p, seed=args.seed, batch_size=args.batch_size, repeats=args.repeats,
         blank_images=args.blank_images, choice_tool=_choice_tool(args),
     ).validate()  # fmt: skip
-    info = model_info(args.model)
+    info = model_info(args.model, bon=args.bon, prm=args.prm)
     args.out.mkdir(parents=True, exist_ok=True)
     write_json(args.out / "run.json", {
         "benchmark": bench.name, "data": str(args.data), "limit": args.limit, "prompt_style": args.prompt,

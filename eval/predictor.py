@@ -132,13 +132,28 @@ def choice_tool_default(flag: bool | None, model_dir: str | Path | None) -> bool
     return card_generation(model_dir).get("choice_tool", False)
 
 
-def model_info(model: str) -> dict[str, Any]:
-    """Name, resolved path and sha256 of ``config.json`` (the model's config hash) when there is one."""
+def model_info(model: str, *, bon: int | None = None, prm: str | Path | None = None) -> dict[str, Any]:
+    """Name, resolved path and sha256 of ``config.json`` (the model's config hash) when there is one; with
+    ``bon`` (PRM-guided best-of-N) also ``"best_of_n": {"n", "prm", "prm_config_sha256"}``, so that the
+    resume guard tells a best-of-N run from a plain one."""
     if model == "oracle":
-        return {"name": "oracle", "path": None, "config_sha256": None}
-    path = resolve_model_dir(model)
-    cfg = path / "config.json"
-    return {"name": model, "path": str(path), "config_sha256": sha256_file(cfg) if cfg.is_file() else None}
+        info: dict[str, Any] = {"name": "oracle", "path": None, "config_sha256": None}
+    else:
+        path = resolve_model_dir(model)
+        cfg = path / "config.json"
+        info = {
+            "name": model,
+            "path": str(path),
+            "config_sha256": sha256_file(cfg) if cfg.is_file() else None,
+        }
+    if bon is not None:
+        prm_cfg = Path(prm) / "config.json" if prm is not None else None
+        info["best_of_n"] = {
+            "n": int(bon),
+            "prm": None if prm is None else str(Path(prm).resolve()),
+            "prm_config_sha256": sha256_file(prm_cfg) if prm_cfg is not None and prm_cfg.is_file() else None,
+        }
+    return info
 
 
 class ModelPredictor:

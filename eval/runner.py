@@ -39,14 +39,27 @@ def pending(
 _RESUME_KEYS = ("max_new_tokens", "do_sample", "temperature", "top_p", "seed", "blank_images", "choice_tool")
 
 
+def _bon_key(bon: dict[str, Any] | None) -> tuple[int, str | None, str | None] | None:
+    """(N, the PRM's path, its config hash) of a row's best-of-N record; None for plain decoding. PRMs
+    share their policy's architecture, so the config hash alone does not tell two of them apart."""
+    if not bon:
+        return None
+    return int(bon.get("n", 0)), bon.get("prm"), bon.get("prm_config_sha256")
+
+
+def _bon_text(key: tuple[int, str | None, str | None] | None) -> str:
+    return "off" if key is None else f"{key[0]} with PRM {key[1]}"
+
+
 def check_resumable(
     path: Path, rows: Sequence[dict[str, Any]], gen: dict[str, Any], style: str, model: dict[str, Any] | None
 ) -> None:
-    """Refuse to resume a predictions file written with other generation settings, prompt style or model
-    (config hash): adding to it would score a mixture. Rows written before a setting existed (no key)
-    count as its default."""
+    """Refuse to resume a predictions file written with other generation settings, prompt style, model
+    (config hash) or best-of-N setting (N, the PRM's path and config hash): adding to it would score a
+    mixture. Rows written before a setting existed (no key) count as its default."""
     defaults = GenerationSettings().to_dict()
     want_sha = (model or {}).get("config_sha256")
+    want_bon = _bon_key((model or {}).get("best_of_n"))
     for n, row in enumerate(rows, 1):
         old = row.get("generation") or {}
         diff = [f"{k}={old.get(k, defaults[k])!r} (now {gen[k]!r})" for k in _RESUME_KEYS
@@ -56,6 +69,9 @@ def check_resumable(
         sha = (row.get("model") or {}).get("config_sha256")
         if want_sha and sha and sha != want_sha:
             diff.append("another model (config.json hash differs)")
+        old_bon = _bon_key((row.get("model") or {}).get("best_of_n"))
+        if old_bon != want_bon:
+            diff.append(f"best_of_n={_bon_text(old_bon)} (now {_bon_text(want_bon)})")
         if diff:
             raise ConfigError(
                 f"{path}: line {n} was generated with {', '.join(diff)}; resuming would mix two runs "

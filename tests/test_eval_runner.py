@@ -10,9 +10,10 @@ from svemath.cli import main
 from svemath.errors import ConfigError
 from svemath.eval.base import get_benchmark
 from svemath.eval.predictions import read_predictions
-from svemath.eval.predictor import GenerationSettings
+from svemath.eval.predictor import GenerationSettings, model_info
 from svemath.eval.runner import generate_predictions
 from svemath.eval.score import score_to_dir
+from svemath.fileio import sha256_file
 
 FIX = Path(__file__).parent / "fixtures" / "eval"
 
@@ -471,12 +472,14 @@ def test_resuming_with_other_generation_settings_is_refused(tmp_path):
     examples = bench.load(FIX / "dynamath")
     path = tmp_path / "predictions.jsonl"
     model = {"name": "m", "path": None, "config_sha256": "aa"}
+    bon = {"n": 8, "prm": "/p", "prm_config_sha256": "cc"}
     generate_predictions(bench, examples[:4], HalfRight(bench), path, model=model, progress=False)
     for settings, style, other, what in (
         (GenerationSettings(choice_tool=True), "official", model, "choice_tool=False (now True)"),
         (GenerationSettings(max_new_tokens=64), "official", model, "max_new_tokens=512 (now 64)"),
         (GenerationSettings(), "plain", model, "prompt_style='official' (now 'plain')"),
         (GenerationSettings(), "official", {**model, "config_sha256": "bb"}, "another model"),
+        (GenerationSettings(), "official", {**model, "best_of_n": bon}, "best_of_n=off (now 8 with PRM /p)"),
     ):
         with pytest.raises(ConfigError, match=r"line 1 was generated with .*resuming would mix") as err:
             generate_predictions(bench, examples, HalfRight(bench), path, settings=settings, style=style,
@@ -486,3 +489,27 @@ def test_resuming_with_other_generation_settings_is_refused(tmp_path):
     stats = generate_predictions(bench, examples, HalfRight(bench), path, model=model, progress=False,
                                  settings=GenerationSettings(batch_size=3))  # fmt: skip
     assert stats["already_done"] == 4 and stats["generated"] == len(examples) - 4  # batch size is free
+    bon_path = tmp_path / "bon.jsonl"  # a best-of-N run resumes only with the same N and PRM
+    generate_predictions(bench, examples[:2], HalfRight(bench), bon_path, model={**model, "best_of_n": bon},
+                         progress=False)  # fmt: skip
+    for other, what in (({**bon, "n": 4}, "best_of_n=8 with PRM /p (now 4 with PRM /p)"),
+                        ({**bon, "prm": "/q"}, "(now 8 with PRM /q)"), (None, "(now off)")):  # fmt: skip
+        with pytest.raises(ConfigError, match="resuming would mix") as err:
+            generate_predictions(bench, examples, HalfRight(bench), bon_path,
+                                 model={**model, "best_of_n": other}, progress=False)  # fmt: skip
+        assert what in str(err.value)
+    generate_predictions(bench, examples, HalfRight(bench), bon_path, model={**model, "best_of_n": dict(bon)},
+                         progress=False)  # fmt: skip
+    assert len(lines(bon_path)) == len(examples)
+
+
+def test_model_info_records_best_of_n(tmp_path):
+    policy, prm = tmp_path / "policy", tmp_path / "prm"
+    for d in (policy, prm):
+        d.mkdir()
+        (d / "config.json").write_text(json.dumps({"model_type": "svemath", "dir": d.name}))
+    plain = model_info(str(policy))
+    assert "best_of_n" not in plain and plain["config_sha256"] == sha256_file(policy / "config.json")
+    info = model_info(str(policy), bon=8, prm=prm)
+    assert info["best_of_n"] == {"n": 8, "prm": str(prm.resolve()),
+                                 "prm_config_sha256": sha256_file(prm / "config.json")}  # fmt: skip
