@@ -19,7 +19,12 @@ def test_every_python_folder_is_packaged():
     cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())
     mapping = cfg["tool"]["setuptools"]["package-dir"]
     listed = set(cfg["tool"]["setuptools"]["packages"])
-    assert listed == set(mapping)
+    data_packages = set(cfg["tool"]["setuptools"]["package-data"])  # folders without Python, listed too
+    assert listed == set(mapping) | data_packages
+    for name in data_packages - set(mapping):
+        parent, _, leaf = name.rpartition(".")
+        folder = ROOT / mapping[parent] / leaf
+        assert folder.is_dir() and not (folder / "__init__.py").exists(), name
     for top in ["svemath", "vision", "mllm", "data", "train", "eval", "demo"]:
         for init in (ROOT / top).rglob("__init__.py"):
             rel = init.parent.relative_to(ROOT).as_posix()
