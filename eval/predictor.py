@@ -140,20 +140,19 @@ def model_info(model: str, *, bon: int | None = None, prm: str | Path | None = N
         info: dict[str, Any] = {"name": "oracle", "path": None, "config_sha256": None}
     else:
         path = resolve_model_dir(model)
-        cfg = path / "config.json"
-        info = {
-            "name": model,
-            "path": str(path),
-            "config_sha256": sha256_file(cfg) if cfg.is_file() else None,
-        }
+        info = {"name": model, "path": str(path), "config_sha256": _config_sha256(path)}
     if bon is not None:
-        prm_cfg = Path(prm) / "config.json" if prm is not None else None
         info["best_of_n"] = {
             "n": int(bon),
             "prm": None if prm is None else str(Path(prm).resolve()),
-            "prm_config_sha256": sha256_file(prm_cfg) if prm_cfg is not None and prm_cfg.is_file() else None,
+            "prm_config_sha256": None if prm is None else _config_sha256(Path(prm)),
         }
     return info
+
+
+def _config_sha256(model_dir: Path) -> str | None:
+    cfg = model_dir / "config.json"
+    return sha256_file(cfg) if cfg.is_file() else None
 
 
 class ModelPredictor:

@@ -342,12 +342,12 @@ def run(args: argparse.Namespace) -> int:
 def _base_card(recipe: dict[str, Any]) -> dict[str, Any] | None:
     """When the run's first stage continued a released model (``init_from`` a folder with a card), what
     that model was: its recipe, commits, data and training, so the new card tells the whole lineage."""
-    from svemath.fileio import read_json
+    from svemath.eval.predictor import model_card
 
     init = (_first_stage_of(recipe) or {}).get("init_from")
-    if not init or init in ("none", "previous") or not (Path(init) / "card.json").is_file():
+    card = model_card(init) if init and init not in ("none", "previous") else {}
+    if not card:
         return None
-    card = read_json(Path(init) / "card.json")
     keep = (
         "recipe",
         "seed",
