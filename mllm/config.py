@@ -61,6 +61,8 @@ class SVEMathConfig(PreTrainedConfig):
     # paper); label_char_token_ids maps the reader's charset to LM token ids (set by build_model)
     label_slots: int = 0
     label_char_token_ids: list[int] | None = None
+    # octaves of the sin/cos box encoding added to the label embedder's box MLP (0: off; LabelEmbedder)
+    label_box_octaves: int = 0
 
     def __post_init__(self, **kwargs: Any) -> None:
         self.clip = _as_dict(self.clip, "clip")
@@ -78,6 +80,9 @@ class SVEMathConfig(PreTrainedConfig):
             raise ConfigError(f"image_token must be a non-empty string, got {self.image_token!r}")
         if not isinstance(self.label_slots, int) or self.label_slots < 0:
             raise ConfigError(f"label_slots must be a non-negative integer, got {self.label_slots!r}")
+        octaves = self.label_box_octaves
+        if not isinstance(octaves, int) or isinstance(octaves, bool) or not 0 <= octaves <= 16:
+            raise ConfigError(f"label_box_octaves must be an integer in 0..16, got {octaves!r}")
         if self.label_slots and self.geoglip is None:
             raise ConfigError("label_slots needs GeoGLIP (its label reader); the CLIP-only model has none")
         for name in ("image_token_id", "num_image_tokens"):

@@ -20,6 +20,7 @@ So, besides the router's grid tokens, the model gets ``label_slots`` extra image
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -119,7 +120,7 @@ class LabelEmbedder(nn.Module):
     ``char_token_ids[c]`` is the LM token id of reader character c (index 0 is END), or -1 when the
     tokenizer has no single token for it (those characters get a learned vector)."""
 
-    def __init__(self, char_token_ids: list[int], hidden_size: int) -> None:
+    def __init__(self, char_token_ids: list[int], hidden_size: int, box_octaves: int = 0) -> None:
         super().__init__()
         ids = torch.tensor(char_token_ids, dtype=torch.long)
         # persistent: saved with the weights, so a checkpoint loads them whatever the init path
@@ -129,6 +130,35 @@ class LabelEmbedder(nn.Module):
         self.box = nn.Sequential(nn.Linear(4, hidden_size), nn.GELU(), nn.Linear(hidden_size, hidden_size))
         self.kind = nn.Embedding(3, hidden_size)
         nn.init.normal_(self.kind.weight, std=0.02)
+        self.box_octaves = 0
+        self.box_fourier: nn.Linear | None = None
+        if box_octaves:
+            self.add_box_fourier(box_octaves)
+
+    def add_box_fourier(self, octaves: int) -> None:
+        """Add ``Linear(fourier(box))`` to the box encoding: sin/cos of the 4 normalised box coordinates
+        at frequencies ``2^k * pi``, k < ``octaves`` (``[.., 4 * 2 * octaves]``), mapped to the hidden size
+        by a zero-initialised linear layer, so that a trained embedder's outputs are unchanged until it
+        learns. Sin/cos features make "same row" / "same column" a dot product the LM's attention can
+        compute; the box MLP alone gives nearly the same vector to every label (copy-diagnosis.md)."""
+        if not isinstance(octaves, int) or isinstance(octaves, bool) or not 1 <= octaves <= 16:
+            raise ValueError(f"box octaves must be an integer in 1..16, got {octaves!r}")
+        hidden = self.extra.shape[1]
+        linear = nn.Linear(8 * octaves, hidden, bias=False, device=self.extra.device, dtype=self.extra.dtype)
+        nn.init.zeros_(linear.weight)
+        self.box_fourier = linear
+        self.box_octaves = octaves
+
+    def encode_boxes(self, boxes: torch.Tensor) -> torch.Tensor:
+        """``boxes [B, S, 4]`` (normalised xyxy) -> ``[B, S, D]``: the box MLP, plus the Fourier term."""
+        out = self.box(boxes.to(self.extra.dtype))
+        if self.box_fourier is not None:
+            # float32 whatever the model's dtype: sin(2^7 pi x) needs the precision
+            freqs = math.pi * 2.0 ** torch.arange(self.box_octaves, dtype=torch.float32, device=boxes.device)
+            angles = boxes.float()[..., None] * freqs  # [B, S, 4, octaves]
+            feats = torch.cat([angles.sin(), angles.cos()], -1).flatten(-2)  # [B, S, 8 * octaves]
+            out = out + self.box_fourier(feats.to(self.box_fourier.weight.dtype)).to(out.dtype)
+        return out
 
     def forward(self, features: dict[str, torch.Tensor], token_embeddings: nn.Embedding) -> torch.Tensor:
         probs = features["label_probs"].to(self.extra.dtype)
@@ -136,7 +166,7 @@ class LabelEmbedder(nn.Module):
         table = self.has_token * lm_rows + (1 - self.has_token) * self.extra  # [V, D]
         kind = features["label_kind"].long()
         mask = (kind > 0).to(self.extra.dtype)[..., None]
-        vec = probs @ table + self.box(features["label_boxes"].to(self.extra.dtype)) * mask
+        vec = probs @ table + self.encode_boxes(features["label_boxes"]) * mask
         return vec + self.kind(kind)
 
 

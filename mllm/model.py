@@ -111,7 +111,9 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
                     f"label_slots needs label_char_token_ids for the {self.geoglip.charset.num_classes} reader "
                     "classes (build_model sets them from the tokenizer)"
                 )
-            self.label_embedder = LabelEmbedder(ids, config.text_config.hidden_size)
+            self.label_embedder = LabelEmbedder(
+                ids, config.text_config.hidden_size, box_octaves=config.label_box_octaves
+            )
         else:
             self.label_embedder = None
         num_image_tokens = towers.grids_per_image(self.router, config) * self.projector.tokens_per_grid()
@@ -170,6 +172,18 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
         self.config.label_slots = self.label_slots = slots
         if self.processor is not None:
             self.processor.num_image_tokens = self.config.num_image_tokens
+
+    def add_label_box_fourier(self, octaves: int) -> None:
+        """Give the label embedder a sin/cos box encoding of ``octaves`` octaves, zero-initialised (the
+        model's outputs do not change until it trains), and record it in ``config.label_box_octaves``."""
+        if self.label_embedder is None:
+            raise ConfigError("this model has no label tokens (label_slots=0): no label boxes to encode")
+        if self.label_embedder.box_octaves:
+            raise ConfigError(
+                f"the label embedder already has a {self.label_embedder.box_octaves}-octave box encoding"
+            )
+        self.label_embedder.add_box_fourier(octaves)
+        self.config.label_box_octaves = octaves
 
     def add_link_head(self) -> None:
         """Give GeoGLIP its label-link head (:mod:`svemath.vision.links`), freshly initialised, and record

@@ -280,6 +280,46 @@ def test_link_head_override_adds_a_head_that_is_saved_and_loaded(tmp_path):
         apply_stage_overrides(model, processor, {"geoglip_link_head": "yes"})
 
 
+def test_label_box_fourier_starts_as_a_no_op_then_learns_and_is_saved(tmp_path):
+    from svemath.mllm.presets import load_pretrained, save_pretrained
+    from svemath.train.modeling import apply_stage_overrides
+
+    model, processor = tiny_test_model(geoglip=True)
+    batch = processor(conversations=CONVS, images=IMAGES)
+    with torch.no_grad():
+        before = model(**batch).logits
+    apply_stage_overrides(model, processor, {"label_box_octaves": 4})
+    assert model.config.label_box_octaves == 4 and model.label_embedder.box_fourier.in_features == 32
+    with torch.no_grad():
+        assert torch.equal(model(**batch).logits, before)  # zero-initialised: the model is unchanged
+    from svemath.mllm.labels import KIND_CHAR
+
+    slots, vocab = 3, model.label_embedder.extra.shape[0]
+    feats = {"label_probs": torch.full((1, slots, vocab), 1.0 / vocab), "label_boxes": torch.rand(1, slots, 4),
+             "label_kind": torch.full((1, slots), float(KIND_CHAR))}  # fmt: skip
+    model.label_embedder(feats, model.get_input_embeddings()).square().sum().backward()
+    grad = model.label_embedder.box_fourier.weight.grad
+    assert grad is not None and grad.abs().sum() > 0  # ...and it learns from the first step
+    with torch.no_grad():
+        model.label_embedder.box_fourier.weight.normal_()
+    # distinct boxes get distinct encodings at every scale the octaves cover
+    boxes = torch.tensor([[[0.1, 0.1, 0.2, 0.2], [0.1, 0.6, 0.2, 0.7]]])
+    enc = model.label_embedder.encode_boxes(boxes)
+    assert not torch.allclose(enc[0, 0], enc[0, 1])
+    save_pretrained(model, processor, tmp_path)
+    loaded, _ = load_pretrained(tmp_path)  # strict loading: the new weights are in the checkpoint
+    assert loaded.config.label_box_octaves == 4
+    assert torch.equal(loaded.label_embedder.box_fourier.weight, model.label_embedder.box_fourier.weight)
+    apply_stage_overrides(loaded, processor, {"label_box_octaves": 4})  # already there: a no-op (resume)
+    with pytest.raises(ConfigError, match="already has a 4-octave"):
+        loaded.add_label_box_fourier(6)
+    with pytest.raises(ValueError, match=r"integer in 1\.\.16"):
+        tiny_test_model(geoglip=True)[0].add_label_box_fourier(0)
+    clip_only, _ = tiny_test_model(geoglip=False)
+    with pytest.raises(ConfigError, match="no label tokens"):
+        clip_only.add_label_box_fourier(4)
+
+
 def test_label_slots_can_be_resized_on_a_built_model(tmp_path):
     from svemath.mllm.presets import load_pretrained, save_pretrained
     from svemath.train.modeling import apply_stage_overrides
@@ -298,7 +338,7 @@ def test_label_slots_can_be_resized_on_a_built_model(tmp_path):
     assert loaded.label_slots == model.label_slots and loaded_processor.num_image_tokens == before + 16
     with pytest.raises(
         ConfigError,
-        match="override\\(s\\) \\['label_slot'\\]; known: \\['geoglip_link_head', 'label_slots'\\]",
+        match="override\\(s\\) \\['label_slot'\\]; known: \\['geoglip_link_head', 'label_box_octaves', 'label_slots'\\]",
     ):
         apply_stage_overrides(model, processor, {"label_slot": 3})
     with pytest.raises(ConfigError, match="positive integer"):

@@ -112,8 +112,18 @@ def _add_link_head(model: Any, processor: Any, value: Any) -> None:
     model.add_link_head()
 
 
+def _add_label_box_fourier(model: Any, processor: Any, value: Any) -> None:
+    if model.config.label_box_octaves == value:
+        return  # already there (e.g. the stage resumes from its own checkpoint)
+    model.add_label_box_fourier(value)
+
+
 # stage.model_overrides key -> how to apply it to a loaded model and its processor
-STAGE_OVERRIDES = {"label_slots": _set_label_slots, "geoglip_link_head": _add_link_head}
+STAGE_OVERRIDES = {
+    "label_slots": _set_label_slots,
+    "geoglip_link_head": _add_link_head,
+    "label_box_octaves": _add_label_box_fourier,
+}
 
 
 def check_stage_overrides(overrides: dict[str, Any]) -> None:
