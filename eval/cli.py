@@ -7,7 +7,8 @@
 ``svemath eval score --bench B --data PATH --predictions FILE --out OUT`` scores predictions from any model.
 
 ``svemath eval numbers --model DIR --data DIR --out FILE.json`` diagnoses which numbers a model fails to
-copy (:mod:`svemath.eval.numbers`).
+copy (:mod:`svemath.eval.numbers`); ``svemath eval label-budget --data DIR [--slots S ...]`` how many of
+the labels reference answers restate fit in the label slots (:mod:`svemath.eval.label_budget`).
 
 No torch import at module level: the model loads only inside ``run`` and only if something is left to
 generate.
@@ -27,7 +28,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "eval", help="evaluate a model on DynaMath / MathVerse / MathVista (real or synthetic)"
     )
-    esub = parser.add_subparsers(dest="eval_command", metavar="{run,score,numbers,list}")
+    esub = parser.add_subparsers(dest="eval_command", metavar="{run,score,numbers,label-budget,list}")
     esub.required = True
 
     run = esub.add_parser("run", help="generate predictions (resumable), then score them")
@@ -85,6 +86,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     numbers.add_argument("--limit", type=int, default=200)
     numbers.add_argument("--out", required=True, type=Path, help="JSON file")
     numbers.set_defaults(func=cmd_numbers)
+
+    budget = esub.add_parser(
+        "label-budget", help="share of the labels reference answers restate that fit in S label slots"
+    )
+    budget.add_argument("--data", required=True, type=Path, help="dataset with annotations and answers")
+    budget.add_argument("--slots", type=int, nargs="+", default=[24, 40, 64], help="slot budgets")
+    budget.add_argument("--limit", type=int, default=None, help="first N records (default: all)")
+    budget.add_argument("--out", type=Path, default=None, help="also write the JSON report here")
+    budget.set_defaults(func=cmd_label_budget)
 
     ls = esub.add_parser("list", help="list the registered benchmarks")
     ls.set_defaults(func=cmd_list)
@@ -215,6 +225,30 @@ def cmd_score(args: argparse.Namespace) -> int:
                            default_style=args.prompt, n_boot=args.n_boot, seed=args.bootstrap_seed,
                            plots=not args.no_plots)  # fmt: skip
     _summary(metrics, args.out)
+    return 0
+
+
+def cmd_label_budget(args: argparse.Namespace) -> int:
+    from itertools import islice
+
+    from svemath.data.dataset import iter_records
+    from svemath.eval.label_budget import label_budget
+    from svemath.fileio import write_json
+
+    if any(s < 1 for s in args.slots) or (args.limit is not None and args.limit < 1):
+        raise ConfigError(f"--slots and --limit must be >= 1, got {args.slots} and {args.limit}")
+    report = label_budget(islice(iter_records(args.data), args.limit), args.slots)
+    report["data"] = str(args.data)
+    head = "  ".join(f"{s:>5d}" for s in report["budgets"])
+    print(f"{'family':28s} {'records':>7s}  labels that fit / records whose labels all fit, at slots {head}")
+    for key, g in report["groups"].items():
+        labels = " ".join(f"{100 * g['labels'][str(s)]:5.1f}" for s in report["budgets"])
+        whole = " ".join(f"{100 * g['records_all_fit'][str(s)]:5.1f}" for s in report["budgets"])
+        print(f"{key:28s} {g['records']:7d}  {labels}  /  {whole}")
+    print(f"{report['records_without_referenced_labels']} records restate no label")
+    if args.out:
+        write_json(args.out, report)
+        print(f"wrote {args.out}")
     return 0
 
 

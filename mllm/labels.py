@@ -13,14 +13,16 @@ So, besides the router's grid tokens, the model gets ``label_slots`` extra image
    normalised to [0, 1]) and ``label_kind [B, S]`` (0 empty, 1 character, 2 separator).
 2. :class:`LabelEmbedder` turns a slot into an LM input vector: the expected *LM embedding* of its
    character (``probs @ E``, where row c of ``E`` is the LM's own input embedding of character c when
-   the tokenizer has it as one token, else a learned vector), plus an embedding of the box and of the
-   slot kind. The LM thus reads "4", "7", "°" as (soft) versions of tokens it writes itself: copying a
+   the tokenizer has it as one token, else a learned vector), plus an embedding of the box (an MLP,
+   optionally plus a linear map of sin/cos box features: ``label_box_octaves``) and of the slot kind.
+   The LM thus reads "4", "7", "°" as (soft) versions of tokens it writes itself: copying a
    read value into the chain of thought is a lookup, not a decoding problem.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -40,6 +42,21 @@ def reading_order(boxes: torch.Tensor) -> list[int]:
     cx = ((boxes[:, 0] + boxes[:, 2]) / 2).tolist()
     row_h = max(1.0, float((boxes[:, 3] - boxes[:, 1]).median()) * 0.5)
     return sorted(range(len(cy)), key=lambda i: (round(cy[i] / row_h), cx[i]))
+
+
+def labels_that_fit(lengths: Sequence[int], slots: int) -> list[int]:
+    """Indices of the labels (``lengths`` in packing order) that :func:`read_labels` packs into ``slots``:
+    a label takes its length plus a separator slot, empty reads are skipped, and packing stops at the
+    first label that does not fit."""
+    kept, pos = [], 0
+    for k, n in enumerate(lengths):
+        if n == 0:
+            continue
+        if pos + n + 1 > slots:
+            break
+        kept.append(k)
+        pos += n + 1
+    return kept
 
 
 @torch.no_grad()
@@ -86,12 +103,8 @@ def read_labels(
         lengths = lengths_all[start : start + boxes.shape[0]]
         start += boxes.shape[0]
         pos = 0
-        for k in range(boxes.shape[0]):
+        for k in labels_that_fit([int(n) for n in lengths], slots):
             n = int(lengths[k])
-            if n == 0:
-                continue
-            if pos + n + 1 > slots:
-                break
             probs[i, pos : pos + n] = char_probs[k, :n]
             box = (boxes[k] / size).clamp(0, 1)
             boxes_out[i, pos : pos + n + 1] = box
