@@ -29,6 +29,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from svemath.errors import ConfigError
+
 KIND_EMPTY, KIND_CHAR, KIND_SEP = 0, 1, 2
 LABEL_KEYS = ("label_probs", "label_boxes", "label_kind")
 
@@ -155,7 +157,7 @@ class LabelEmbedder(nn.Module):
         learns. Sin/cos features make "same row" / "same column" a dot product the LM's attention can
         compute; the box MLP alone gives nearly the same vector to every label (copy-diagnosis.md)."""
         if not isinstance(octaves, int) or isinstance(octaves, bool) or not 1 <= octaves <= 16:
-            raise ValueError(f"box octaves must be an integer in 1..16, got {octaves!r}")
+            raise ConfigError(f"label box octaves must be an integer in 1..16, got {octaves!r}")
         hidden = self.extra.shape[1]
         linear = nn.Linear(8 * octaves, hidden, bias=False, device=self.extra.device, dtype=self.extra.dtype)
         nn.init.zeros_(linear.weight)

@@ -288,6 +288,8 @@ def test_label_box_fourier_starts_as_a_no_op_then_learns_and_is_saved(tmp_path):
     batch = processor(conversations=CONVS, images=IMAGES)
     with torch.no_grad():
         before = model(**batch).logits
+    apply_stage_overrides(model, processor, {"label_box_octaves": 0})  # the model's own value: no change
+    assert model.label_embedder.box_fourier is None
     apply_stage_overrides(model, processor, {"label_box_octaves": 4})
     assert model.config.label_box_octaves == 4 and model.label_embedder.box_fourier.in_features == 32
     with torch.no_grad():
@@ -313,7 +315,7 @@ def test_label_box_fourier_starts_as_a_no_op_then_learns_and_is_saved(tmp_path):
     apply_stage_overrides(loaded, processor, {"label_box_octaves": 4})  # already there: a no-op (resume)
     with pytest.raises(ConfigError, match="already has a 4-octave"):
         loaded.add_label_box_fourier(6)
-    with pytest.raises(ValueError, match=r"integer in 1\.\.16"):
+    with pytest.raises(ConfigError, match=r"integer in 1\.\.16"):
         tiny_test_model(geoglip=True)[0].add_label_box_fourier(0)
     clip_only, _ = tiny_test_model(geoglip=False)
     with pytest.raises(ConfigError, match="no label tokens"):

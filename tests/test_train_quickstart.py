@@ -46,3 +46,26 @@ def test_quickstart_smoke_end_to_end(tmp_path):
     assert wall["train_invocations"] == 2 and wall["train_s"] >= summary["wall"]["train_s"]
     assert wall["total_s"] >= wall["train_s"] > wall["train_this_invocation_s"]
     assert "summed over 2 invocations" in (out / "report.md").read_text()
+
+
+def test_paired_gain_pairs_items_and_filters_by_difficulty_and_family(tmp_path):
+    from svemath.train.quickstart import paired_gain
+
+    def write(folder, correct):
+        folder.mkdir()
+        rows = [
+            {"id": f"i{k}", "group_id": str(k // 2), "robust": {"correct": c},
+             "meta": {"difficulty": "read" if k < 4 else "one-op", "family": "bar" if k % 2 else "angle"}}
+            for k, c in enumerate(correct)
+        ]  # fmt: skip
+        (folder / "scored.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        return folder
+
+    a = write(tmp_path / "a", [1, 1, 1, 0, 1, 1])
+    b = write(tmp_path / "b", [0, 1, 0, 0, 1, 0])
+    every = paired_gain(a, b, None)
+    assert every["n"] == 6 and abs(every["gain"] - 3 / 6) < 1e-9
+    assert paired_gain(a, b)["n"] == 4  # difficulty "read" by default
+    bars = paired_gain(a, b, None, families={"bar"})  # items 1, 3, 5: 1-1, 0-0, 1-0
+    assert bars["n"] == 3 and abs(bars["gain"] - 1 / 3) < 1e-9
+    assert paired_gain(a, b, None, families=set()) == {"n": 0}

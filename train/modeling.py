@@ -114,7 +114,7 @@ def _add_link_head(model: Any, processor: Any, value: Any) -> None:
 
 def _add_label_box_fourier(model: Any, processor: Any, value: Any) -> None:
     if model.config.label_box_octaves == value:
-        return  # already there (e.g. the stage resumes from its own checkpoint)
+        return  # already so (0 on a model without the code; a base that has it): nothing to change
     model.add_label_box_fourier(value)
 
 

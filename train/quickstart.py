@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -109,9 +110,12 @@ def _read_scored(path: Path) -> dict[str, dict[str, Any]]:
     return rows
 
 
-def paired_gain(model_dir: Path, blind_dir: Path, level: str | None = "read") -> dict[str, Any]:
+def paired_gain(
+    model_dir: Path, blind_dir: Path, level: str | None = "read", families: Collection[str] | None = None
+) -> dict[str, Any]:
     """Accuracy gain of one run over another (e.g. the model over its blind run) on the same items, on
-    items of one difficulty tag (None: all), with a paired 95% bootstrap CI over groups (robust scoring)."""
+    items of one difficulty tag (None: all) and, given ``families``, of those generator families only,
+    with a paired 95% bootstrap CI over groups (robust scoring)."""
     import numpy as np
 
     from svemath.eval.metrics import bootstrap_ci
@@ -121,6 +125,8 @@ def paired_gain(model_dir: Path, blind_dir: Path, level: str | None = "read") ->
     for rid, r in m.items():
         meta = r.get("meta") or {}
         if level is not None and meta.get("difficulty") != level:
+            continue
+        if families is not None and meta.get("family") not in families:
             continue
         if rid in b:
             groups.setdefault(str(r.get("group_id") or rid), []).append(
