@@ -3,9 +3,9 @@
 The model hands its LM the labels GeoGLIP reads, packed in reading order into ``label_slots`` character
 slots (:func:`svemath.mllm.labels.read_labels`); labels past the budget never reach the LM. This module
 asks, with the *annotated* labels and boxes (a perfect reader), which of the labels a reference chain of
-thought restates (a label is *referenced* when its string occurs in the answer as a whole word) would fit: for
-each slot budget, the share of referenced labels that fit and the share of records whose referenced
-labels all fit, overall and per family. A chart restates every category and value, so its labels are
+thought restates would fit (a label is *referenced* when its string occurs in the answer as a whole
+word): for each slot budget, the share of referenced labels that fit and the share of records whose
+referenced labels all fit, overall and per family. A chart restates every category and value, so its labels are
 the first to be cut: the tick labels and the title come first in reading order.
 
 ``svemath eval label-budget --data DIR [--slots 24 40 64] [--limit N] [--out FILE.json]``; no model.
@@ -51,8 +51,9 @@ def record_budget(texts: Sequence[dict[str, Any]], answer: str, budgets: Sequenc
 
 def label_budget(records: Iterable[Any], budgets: Sequence[int]) -> dict[str, Any]:
     """Over records with annotated text labels and one reference answer: per budget, ``labels`` (share of
-    referenced labels that fit) and ``records`` (share of records whose referenced labels all fit), for
-    ``all`` and per family (``meta.family``). Records that reference no label are counted apart."""
+    referenced labels that fit) and ``records_all_fit`` (share of records whose referenced labels all
+    fit), for ``all`` and per family (``meta.family``). Records that reference no label are counted apart;
+    records with several answers (multi-turn) are skipped."""
     budgets = sorted(set(budgets))
     groups: dict[str, dict[str, Any]] = defaultdict(
         lambda: {

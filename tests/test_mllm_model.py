@@ -281,24 +281,25 @@ def test_link_head_override_adds_a_head_that_is_saved_and_loaded(tmp_path):
 
 
 def test_label_box_fourier_starts_as_a_no_op_then_learns_and_is_saved(tmp_path):
+    from svemath.mllm.labels import KIND_CHAR
     from svemath.mllm.presets import load_pretrained, save_pretrained
     from svemath.train.modeling import apply_stage_overrides
 
     model, processor = tiny_test_model(geoglip=True)
     batch = processor(conversations=CONVS, images=IMAGES)
+    slots, vocab = 3, model.label_embedder.extra.shape[0]
+    feats = {"label_probs": torch.full((1, slots, vocab), 1.0 / vocab), "label_boxes": torch.rand(1, slots, 4),
+             "label_kind": torch.full((1, slots), float(KIND_CHAR))}  # fmt: skip
     with torch.no_grad():
         before = model(**batch).logits
+        slots_before = model.label_embedder(feats, model.get_input_embeddings())
     apply_stage_overrides(model, processor, {"label_box_octaves": 0})  # the model's own value: no change
     assert model.label_embedder.box_fourier is None
     apply_stage_overrides(model, processor, {"label_box_octaves": 4})
     assert model.config.label_box_octaves == 4 and model.label_embedder.box_fourier.in_features == 32
-    with torch.no_grad():
-        assert torch.equal(model(**batch).logits, before)  # zero-initialised: the model is unchanged
-    from svemath.mllm.labels import KIND_CHAR
-
-    slots, vocab = 3, model.label_embedder.extra.shape[0]
-    feats = {"label_probs": torch.full((1, slots, vocab), 1.0 / vocab), "label_boxes": torch.rand(1, slots, 4),
-             "label_kind": torch.full((1, slots), float(KIND_CHAR))}  # fmt: skip
+    with torch.no_grad():  # zero-initialised: the label tokens and the model's outputs are unchanged
+        assert torch.equal(model.label_embedder(feats, model.get_input_embeddings()), slots_before)
+        assert torch.equal(model(**batch).logits, before)
     model.label_embedder(feats, model.get_input_embeddings()).square().sum().backward()
     grad = model.label_embedder.box_fourier.weight.grad
     assert grad is not None and grad.abs().sum() > 0  # ...and it learns from the first step
@@ -317,6 +318,8 @@ def test_label_box_fourier_starts_as_a_no_op_then_learns_and_is_saved(tmp_path):
         loaded.add_label_box_fourier(6)
     with pytest.raises(ConfigError, match=r"integer in 1\.\.16"):
         tiny_test_model(geoglip=True)[0].add_label_box_fourier(0)
+    with pytest.raises(ConfigError, match=r"label_box_octaves must be an integer in 0\.\.16"):
+        type(model.config)(**{**model.config.to_dict(), "label_box_octaves": 17})
     clip_only, _ = tiny_test_model(geoglip=False)
     with pytest.raises(ConfigError, match="no label tokens"):
         clip_only.add_label_box_fourier(4)
