@@ -145,10 +145,14 @@ class LabelEmbedder(nn.Module):
         self.box = nn.Sequential(nn.Linear(4, hidden_size), nn.GELU(), nn.Linear(hidden_size, hidden_size))
         self.kind = nn.Embedding(3, hidden_size)
         nn.init.normal_(self.kind.weight, std=0.02)
-        self.box_octaves = 0
         self.box_fourier: nn.Linear | None = None
         if box_octaves:
             self.add_box_fourier(box_octaves)
+
+    @property
+    def box_octaves(self) -> int:
+        """Octaves of the sin/cos box code (0: none): its layer maps ``8 * octaves`` features."""
+        return 0 if self.box_fourier is None else self.box_fourier.in_features // 8
 
     def add_box_fourier(self, octaves: int) -> None:
         """Add ``Linear(fourier(box))`` to the box encoding: sin/cos of the 4 normalised box coordinates
@@ -162,7 +166,6 @@ class LabelEmbedder(nn.Module):
         linear = nn.Linear(8 * octaves, hidden, bias=False, device=self.extra.device, dtype=self.extra.dtype)
         nn.init.zeros_(linear.weight)
         self.box_fourier = linear
-        self.box_octaves = octaves
 
     def encode_boxes(self, boxes: torch.Tensor) -> torch.Tensor:
         """``boxes [B, S, 4]`` (normalised xyxy) -> ``[B, S, D]``: the box MLP, plus the Fourier term."""
