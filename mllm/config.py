@@ -14,9 +14,10 @@ dataclasses stay the single source of truth (``svemath.vision.config``, rebuilt 
 
 Also the image placeholder (``image_token`` and its id in the tokenizer), ``num_image_tokens`` (how many
 ``<image>`` tokens the processor writes per image; derived from the CLIP grid, the fusion mode and the
-token merge, plus ``label_slots``; checked by the model), the pad-to-square fill used at training AND
-inference, the freeze flags of the two towers, and the label tokens (``label_slots``,
-``label_char_token_ids``; :mod:`svemath.mllm.labels`). ``pad_fill`` must equal the towers' own ``fill`` (one fill everywhere);
+token merge, plus ``label_slots`` and ``shape_slots``; checked by the model), the pad-to-square fill used at training AND
+inference, the freeze flags of the two towers, the label tokens (``label_slots``,
+``label_char_token_ids``; :mod:`svemath.mllm.labels`) and the shape tokens (``shape_slots``;
+:mod:`svemath.mllm.shapes`). ``pad_fill`` must equal the towers' own ``fill`` (one fill everywhere);
 left None it is taken from the CLIP config when the model is built.
 """
 
@@ -63,6 +64,8 @@ class SVEMathConfig(PreTrainedConfig):
     label_char_token_ids: list[int] | None = None
     # octaves of the sin/cos box encoding added to the label embedder's box MLP (0: off; LabelEmbedder)
     label_box_octaves: int = 0
+    # shape tokens (svemath.mllm.shapes): one slot per shape GeoGLIP detects (0: off, as the paper)
+    shape_slots: int = 0
 
     def __post_init__(self, **kwargs: Any) -> None:
         self.clip = _as_dict(self.clip, "clip")
@@ -85,6 +88,14 @@ class SVEMathConfig(PreTrainedConfig):
             raise ConfigError(f"label_box_octaves must be an integer in 0..16, got {octaves!r}")
         if self.label_slots and self.geoglip is None:
             raise ConfigError("label_slots needs GeoGLIP (its label reader); the CLIP-only model has none")
+        if (
+            not isinstance(self.shape_slots, int)
+            or isinstance(self.shape_slots, bool)
+            or self.shape_slots < 0
+        ):
+            raise ConfigError(f"shape_slots must be a non-negative integer, got {self.shape_slots!r}")
+        if self.shape_slots and self.geoglip is None:
+            raise ConfigError("shape_slots needs GeoGLIP (its shape head); the CLIP-only model has none")
         for name in ("image_token_id", "num_image_tokens"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 0):

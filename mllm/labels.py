@@ -129,6 +129,15 @@ def slot_strings(labels: dict[str, torch.Tensor], charset: Any, row: int = 0) ->
     return strings
 
 
+def box_fourier_features(boxes: torch.Tensor, octaves: int) -> torch.Tensor:
+    """``boxes [..., 4]`` (normalised) -> ``[..., 8 * octaves]``: sin and cos of each coordinate at
+    frequencies ``2^k * pi``, k < ``octaves``, in float32 whatever the input dtype (sin(2^7 pi x) needs
+    the precision)."""
+    freqs = math.pi * 2.0 ** torch.arange(octaves, dtype=torch.float32, device=boxes.device)
+    angles = boxes.float()[..., None] * freqs  # [..., 4, octaves]
+    return torch.cat([angles.sin(), angles.cos()], -1).flatten(-2)
+
+
 class LabelEmbedder(nn.Module):
     """Packed label slots -> LM input vectors ``[B, S, D]`` (see the module docstring).
 
@@ -171,10 +180,7 @@ class LabelEmbedder(nn.Module):
         """``boxes [B, S, 4]`` (normalised xyxy) -> ``[B, S, D]``: the box MLP, plus the Fourier term."""
         out = self.box(boxes.to(self.extra.dtype))
         if self.box_fourier is not None:
-            # float32 whatever the model's dtype: sin(2^7 pi x) needs the precision
-            freqs = math.pi * 2.0 ** torch.arange(self.box_octaves, dtype=torch.float32, device=boxes.device)
-            angles = boxes.float()[..., None] * freqs  # [B, S, 4, octaves]
-            feats = torch.cat([angles.sin(), angles.cos()], -1).flatten(-2)  # [B, S, 8 * octaves]
+            feats = box_fourier_features(boxes, self.box_octaves)
             out = out + self.box_fourier(feats.to(self.box_fourier.weight.dtype)).to(out.dtype)
         return out
 

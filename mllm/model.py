@@ -116,8 +116,10 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
             )
         else:
             self.label_embedder = None
+        self.shape_slots = config.shape_slots
+        self.shape_embedder = self._build_shape_embedder() if self.shape_slots else None
         num_image_tokens = towers.grids_per_image(self.router, config) * self.projector.tokens_per_grid()
-        num_image_tokens += self.label_slots
+        num_image_tokens += self.label_slots + self.shape_slots
         if config.num_image_tokens is None:
             config.num_image_tokens = num_image_tokens
         elif config.num_image_tokens != num_image_tokens:
@@ -185,6 +187,31 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
         self.label_embedder.add_box_fourier(octaves)
         self.config.label_box_octaves = octaves
 
+    def _build_shape_embedder(self) -> nn.Module:
+        from svemath.mllm.shapes import ShapeEmbedder
+
+        return ShapeEmbedder(len(self.geoglip.cfg.shape_classes), self.config.text_config.hidden_size)
+
+    def add_shape_slots(self, slots: int, tokenizer: Any = None) -> None:
+        """Give a model without shape tokens ``slots`` of them (:mod:`svemath.mllm.shapes`): a fresh shape
+        embedder (class rows from the LM's embeddings of the class names when ``tokenizer`` is given),
+        recorded in ``config.shape_slots``; the image token count follows, an attached processor too."""
+        if self.geoglip is None:
+            raise ConfigError("shape tokens need GeoGLIP's shape head; this is a CLIP-only model")
+        if self.shape_embedder is not None:
+            raise ConfigError(f"this model already has {self.shape_slots} shape slots")
+        if not isinstance(slots, int) or isinstance(slots, bool) or slots < 1:
+            raise ConfigError(f"shape_slots must be a positive integer, got {slots!r}")
+        param = next(self.projector.parameters())
+        embedder = self._build_shape_embedder().to(param.device, param.dtype)
+        if tokenizer is not None:
+            embedder.init_classes_from(self.geoglip.cfg.shape_classes, tokenizer, self.get_input_embeddings())
+        self.shape_embedder = embedder
+        self.config.num_image_tokens += slots
+        self.config.shape_slots = self.shape_slots = slots
+        if self.processor is not None:
+            self.processor.num_image_tokens = self.config.num_image_tokens
+
     def add_link_head(self) -> None:
         """Give GeoGLIP its label-link head (:mod:`svemath.vision.links`), freshly initialised, and record
         it in ``config.geoglip`` so that the checkpoint builds and loads it."""
@@ -200,8 +227,9 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
         [P7, P6, P5, B3] already resampled to the CLIP grid; absent for CLIP-only). No autograd runs
         through frozen towers."""
         return towers.encode(
-            self.clip, self.geoglip, self.router, pixel_values, geo_pixel_values, label_slots=self.label_slots
-        )
+            self.clip, self.geoglip, self.router, pixel_values, geo_pixel_values,
+            label_slots=self.label_slots, shape_slots=self.shape_slots,
+        )  # fmt: skip
 
     def get_image_features(
         self,
@@ -215,13 +243,16 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
             if pixel_values is None:
                 raise ShapeError("pass pixel_values or image_features")
             image_features = towers.encode(
-                self.clip, self.geoglip, self.router, pixel_values, geo_pixel_values, raw, self.label_slots
-            )
+                self.clip, self.geoglip, self.router, pixel_values, geo_pixel_values, raw, self.label_slots,
+                self.shape_slots,
+            )  # fmt: skip
         tokens, gates = towers.fuse(self.router, image_features, self.num_levels)
         embeds = self.projector(tokens)
         if self.label_embedder is not None:
             labels = self.label_embedder(image_features, self.get_input_embeddings())
             embeds = torch.cat([embeds, labels.to(embeds.dtype)], 1)
+        if self.shape_embedder is not None:
+            embeds = torch.cat([embeds, self.shape_embedder(image_features).to(embeds.dtype)], 1)
         return embeds, gates
 
     def scatter_image_features(

@@ -91,6 +91,7 @@ for _p in (
 OVERRIDES = (
     "llm", "tokenizer", "corpus", "vocab_size", "vision", "clip", "geoglip", "router", "projector", "text",
     "pad_fill", "freeze_clip", "freeze_geoglip", "dtype", "max_length", "system_prompt", "label_slots",
+    "shape_slots",
 )  # fmt: skip
 
 
@@ -138,6 +139,7 @@ def _config_dict(preset: Preset, overrides: dict[str, Any]) -> dict[str, Any]:
         if key in overrides:
             cfg[key] = overrides[key]
     cfg["label_slots"] = overrides.get("label_slots", preset.label_slots) if geoglip is not None else 0
+    cfg["shape_slots"] = overrides.get("shape_slots", 0) if geoglip is not None else 0
     return cfg
 
 
@@ -242,6 +244,9 @@ def build_model(preset: str, **overrides: Any):
     cfg = SVEMathConfig(**cfg_dict, text_config=text_config, image_token_id=image_token_id, dtype=dtype)
     with _default_dtype(dtype):  # like transformers: RoPE's inv_freq stays float32, unlike model.to(dtype)
         model = SVEMathForConditionalGeneration(cfg, language_model=language_model)
+    if model.shape_embedder is not None:
+        names = model.geoglip.cfg.shape_classes
+        model.shape_embedder.init_classes_from(names, tokenizer, model.get_input_embeddings())
     _set_generation_defaults(model, tokenizer, stops)
     processor = SVEMathProcessor.from_model_config(
         model.config,

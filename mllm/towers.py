@@ -8,7 +8,9 @@ on the CLIP grid, so a frozen tower's features can be cached once per image):
 - ``"level_0"`` .. ``"level_3"``: GeoGLIP's levels [P7, P6, P5, B3] resampled to the grid,
   ``[B, N, C_i]`` (absent for the CLIP-only model);
 - with label tokens: ``"label_probs" [B, S, V]``, ``"label_boxes" [B, S, 4]``, ``"label_kind" [B, S]``
-  (the labels GeoGLIP reads, packed into S character slots; :mod:`svemath.mllm.labels`).
+  (the labels GeoGLIP reads, packed into S character slots; :mod:`svemath.mllm.labels`);
+- with shape tokens: ``"shape_probs" [B, S, K]``, ``"shape_boxes" [B, S, 4]``, ``"shape_color" [B, S, 3]``,
+  ``"shape_kind" [B, S]`` (the shapes GeoGLIP detects, one per slot; :mod:`svemath.mllm.shapes`).
 
 Only this module imports ``svemath.vision``; it is imported lazily by the model so that registering the
 Auto classes does not load open_clip and timm.
@@ -123,6 +125,7 @@ def encode(
     geo_pixel_values: torch.Tensor | None,
     raw: dict[str, Any] | None = None,
     label_slots: int = 0,
+    shape_slots: int = 0,
 ) -> dict[str, torch.Tensor]:
     """Run the towers (no autograd through frozen ones) -> the feature dict described above.
 
@@ -147,12 +150,16 @@ def encode(
         geo_features = geoglip(geo_pixel_values.to(_param_dtype(geoglip)))
         for i, tokens in enumerate(router.resample(geoglip.mllm_levels(geo_features), clip.grid_size)):
             features[level_key(i)] = tokens.contiguous()
-    if label_slots:
+    if label_slots or shape_slots:
         from svemath.mllm.labels import read_labels
+        from svemath.mllm.shapes import read_shapes
 
         was = geoglip.training
         geoglip.train(False)
-        features.update(read_labels(geoglip, geo_features, label_slots))
+        if label_slots:
+            features.update(read_labels(geoglip, geo_features, label_slots))
+        if shape_slots:
+            features.update(read_shapes(geoglip, geo_features, shape_slots))
         geoglip.train(was)
     if raw is not None:
         raw["geoglip"] = geo_features

@@ -343,7 +343,8 @@ def test_label_slots_can_be_resized_on_a_built_model(tmp_path):
     assert loaded.label_slots == model.label_slots and loaded_processor.num_image_tokens == before + 16
     with pytest.raises(
         ConfigError,
-        match="override\\(s\\) \\['label_slot'\\]; known: \\['geoglip_link_head', 'label_box_octaves', 'label_slots'\\]",
+        match="override\\(s\\) \\['label_slot'\\]; known: \\['geoglip_link_head', 'label_box_octaves', "
+        "'label_slots', 'shape_slots'\\]",
     ):
         apply_stage_overrides(model, processor, {"label_slot": 3})
     with pytest.raises(ConfigError, match="positive integer"):

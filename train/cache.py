@@ -38,6 +38,8 @@ def towers_hash(model: torch.nn.Module, processor: Any) -> str:
     spec = processor.to_dict() if hasattr(processor, "to_dict") else {}
     spec = {k: v for k, v in spec.items() if k in ("clip", "geoglip", "pad_fill")}
     spec["label_slots"] = int(getattr(model, "label_slots", 0) or 0)  # label tokens are part of the features
+    if getattr(model, "shape_slots", 0):  # so are shape tokens (absent: the hashes of older caches hold)
+        spec["shape_slots"] = int(model.shape_slots)
     h.update(json.dumps(spec, sort_keys=True, default=str).encode())
     return h.hexdigest()
 

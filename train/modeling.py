@@ -118,11 +118,19 @@ def _add_label_box_fourier(model: Any, processor: Any, value: Any) -> None:
     model.add_label_box_fourier(value)
 
 
+def _add_shape_slots(model: Any, processor: Any, value: Any) -> None:
+    if model.config.shape_slots == value:
+        return  # a base that has them already
+    model.add_shape_slots(value, tokenizer=processor.tokenizer)
+    processor.num_image_tokens = model.config.num_image_tokens
+
+
 # stage.model_overrides key -> how to apply it to a loaded model and its processor
 STAGE_OVERRIDES = {
     "label_slots": _set_label_slots,
     "geoglip_link_head": _add_link_head,
     "label_box_octaves": _add_label_box_fourier,
+    "shape_slots": _add_shape_slots,
 }
 
 
