@@ -14,8 +14,8 @@ dataclasses stay the single source of truth (``svemath.vision.config``, rebuilt 
 
 Also the image placeholder (``image_token`` and its id in the tokenizer), ``num_image_tokens`` (how many
 ``<image>`` tokens the processor writes per image; derived from the CLIP grid, the fusion mode and the
-token merge, plus ``label_slots`` and ``shape_slots``; checked by the model), the pad-to-square fill used at training AND
-inference, the freeze flags of the two towers, the label tokens (``label_slots``,
+token merge, plus ``label_slots`` and ``shape_slots``; checked by the model), the pad-to-square fill used
+at training AND inference, the freeze flags of the two towers, the label tokens (``label_slots``,
 ``label_char_token_ids``; :mod:`svemath.mllm.labels`) and the shape tokens (``shape_slots``;
 :mod:`svemath.mllm.shapes`). ``pad_fill`` must equal the towers' own ``fill`` (one fill everywhere);
 left None it is taken from the CLIP config when the model is built.
