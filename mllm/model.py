@@ -229,6 +229,7 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
         return towers.encode(
             self.clip, self.geoglip, self.router, pixel_values, geo_pixel_values,
             label_slots=self.label_slots, shape_slots=self.shape_slots,
+            shape_threshold=self.config.shape_score_threshold,
         )  # fmt: skip
 
     def get_image_features(
@@ -244,7 +245,7 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
                 raise ShapeError("pass pixel_values or image_features")
             image_features = towers.encode(
                 self.clip, self.geoglip, self.router, pixel_values, geo_pixel_values, raw, self.label_slots,
-                self.shape_slots,
+                self.shape_slots, self.config.shape_score_threshold,
             )  # fmt: skip
         tokens, gates = towers.fuse(self.router, image_features, self.num_levels)
         embeds = self.projector(tokens)

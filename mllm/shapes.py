@@ -8,7 +8,8 @@ grid and label tokens, the model gets ``shape_slots`` extra image tokens:
 
 1. :func:`read_shapes` (frozen GeoGLIP, cacheable like the other tower features): decode the shape head
    with one box per location and class-agnostic NMS (a hexagon is one shape, whatever else it scores
-   as), keep the ``S`` best-scoring detections, order them in reading order and record per slot
+   as), keep the ``S`` best-scoring detections above ``config.shape_score_threshold`` (0.5; the label
+   reader's 0.3 doubles the bars, pie wedges and scatter points counted), order them in reading order and record per slot
    ``shape_probs [B, S, K]`` (the detection's class scores, normalised to sum to 1), ``shape_boxes
    [B, S, 4]`` (normalised xyxy), ``shape_color [B, S, 3]`` (the mean model-input pixel of the inner half
    of the box: the fill of a filled shape, the paper around an outline) and ``shape_kind [B, S]`` (0 empty,

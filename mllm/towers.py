@@ -126,6 +126,7 @@ def encode(
     raw: dict[str, Any] | None = None,
     label_slots: int = 0,
     shape_slots: int = 0,
+    shape_threshold: float | None = None,
 ) -> dict[str, torch.Tensor]:
     """Run the towers (no autograd through frozen ones) -> the feature dict described above.
 
@@ -159,7 +160,7 @@ def encode(
         if label_slots:
             features.update(read_labels(geoglip, geo_features, label_slots))
         if shape_slots:
-            features.update(read_shapes(geoglip, geo_features, shape_slots))
+            features.update(read_shapes(geoglip, geo_features, shape_slots, shape_threshold))
         geoglip.train(was)
     if raw is not None:
         raw["geoglip"] = geo_features

@@ -85,11 +85,11 @@ def test_shape_slots_added_to_a_built_model_run_cached_and_load(tmp_path):
     assert torch.equal(fresh, cached)
     assert feats["shape_probs"].shape == (2, 6, len(model.geoglip.cfg.shape_classes))
     assert feats["shape_color"].shape == (2, 6, 3) and feats["shape_kind"].shape == (2, 6)
-    # a low threshold fills every slot; each kept slot's class scores sum to 1, its box in [0, 1]
-    from svemath.mllm.shapes import read_shapes
-
+    # the config's threshold decides; at 0 every slot fills, each slot's class scores sum to 1, boxes in [0, 1]
+    model.config.shape_score_threshold = 0.0
     with torch.no_grad():
-        low = read_shapes(model.geoglip, model.geoglip(batch["geo_pixel_values"]), 6, score_threshold=0.0)
+        low = model.encode_images(batch["pixel_values"], batch["geo_pixel_values"])
+    model.config.shape_score_threshold = 0.5
     assert low["shape_kind"].sum().item() == 12
     assert torch.allclose(low["shape_probs"].sum(-1), torch.ones(2, 6), atol=1e-5)
     assert low["shape_boxes"].min() >= 0 and low["shape_boxes"].max() <= 1
@@ -112,6 +112,8 @@ def test_shape_slots_added_to_a_built_model_run_cached_and_load(tmp_path):
         clip_only.add_shape_slots(4)
     with pytest.raises(ConfigError, match="shape_slots must be a non-negative integer"):
         type(model.config)(**{**model.config.to_dict(), "shape_slots": -1})
+    with pytest.raises(ConfigError, match=r"shape_score_threshold must be a number in \[0, 1\)"):
+        type(model.config)(**{**model.config.to_dict(), "shape_score_threshold": 1.0})
 
 
 def test_build_model_with_shape_slots():

@@ -40,6 +40,7 @@ def towers_hash(model: torch.nn.Module, processor: Any) -> str:
     spec["label_slots"] = int(getattr(model, "label_slots", 0) or 0)  # label tokens are part of the features
     if getattr(model, "shape_slots", 0):  # so are shape tokens (absent: the hashes of older caches hold)
         spec["shape_slots"] = int(model.shape_slots)
+        spec["shape_score_threshold"] = float(model.config.shape_score_threshold)
     h.update(json.dumps(spec, sort_keys=True, default=str).encode())
     return h.hexdigest()
 
