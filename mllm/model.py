@@ -247,6 +247,7 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
                 self.clip, self.geoglip, self.router, pixel_values, geo_pixel_values, raw, self.label_slots,
                 self.shape_slots, self.config.shape_score_threshold,
             )  # fmt: skip
+        self._check_token_features(image_features)
         tokens, gates = towers.fuse(self.router, image_features, self.num_levels)
         embeds = self.projector(tokens)
         if self.label_embedder is not None:
@@ -255,6 +256,25 @@ class SVEMathForConditionalGeneration(PreTrainedModel, GenerationMixin):
         if self.shape_embedder is not None:
             embeds = torch.cat([embeds, self.shape_embedder(image_features).to(embeds.dtype)], 1)
         return embeds, gates
+
+    def _check_token_features(self, features: dict[str, torch.Tensor]) -> None:
+        """Cached features must carry the label and shape slots this model has (a cache built before
+        they were added does not)."""
+        from svemath.mllm.labels import LABEL_KEYS
+        from svemath.mllm.shapes import SHAPE_KEYS
+
+        for keys, slots in ((LABEL_KEYS, self.label_slots), (SHAPE_KEYS, self.shape_slots)):
+            if not slots:
+                continue
+            missing = [k for k in keys if k not in features]
+            if missing:
+                raise ShapeError(
+                    f"image_features is missing {missing}: encode them with this model's encode_images"
+                )
+            if features[keys[0]].shape[1] != slots:
+                raise ShapeError(
+                    f"image_features has {features[keys[0]].shape[1]} {keys[0]} slots, this model {slots}"
+                )
 
     def scatter_image_features(
         self, input_ids: torch.Tensor, inputs_embeds: torch.Tensor, image_embeds: torch.Tensor

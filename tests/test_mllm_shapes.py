@@ -4,7 +4,7 @@ slots to a built model (cached features, save/load, stage override, feature-cach
 import pytest
 import torch
 
-from svemath.errors import ConfigError
+from svemath.errors import ConfigError, ShapeError
 from svemath.mllm.shapes import KIND_SHAPE, ShapeEmbedder, box_colors, pick_shapes
 from svemath.mllm.testing import diagram, small_tokenizer, tiny_test_model
 
@@ -83,6 +83,11 @@ def test_shape_slots_added_to_a_built_model_run_cached_and_load(tmp_path):
         fresh = model(**batch).logits
         cached = model(**{k: v for k, v in batch.items() if "pixel" not in k}, image_features=feats).logits
     assert torch.equal(fresh, cached)
+    text = {k: v for k, v in batch.items() if "pixel" not in k}
+    with pytest.raises(ShapeError, match=r"missing \['shape_probs'"):
+        model(**text, image_features={k: v for k, v in feats.items() if not k.startswith("shape")})
+    with pytest.raises(ShapeError, match="has 3 shape_probs slots, this model 6"):
+        model(**text, image_features={k: v[:, :3] if k.startswith("shape") else v for k, v in feats.items()})
     assert feats["shape_probs"].shape == (2, 6, len(model.geoglip.cfg.shape_classes))
     assert feats["shape_color"].shape == (2, 6, 3) and feats["shape_kind"].shape == (2, 6)
     # the config's threshold decides; at 0 every slot fills, each slot's class scores sum to 1, boxes in [0, 1]
