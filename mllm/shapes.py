@@ -70,6 +70,7 @@ def read_shapes(
 ) -> dict[str, torch.Tensor]:
     """Detected shapes of every image, one per slot (see the module docstring)."""
     from svemath.vision.geoglip import STRIDES
+    from svemath.vision.postprocess import detection_scores
     from svemath.vision.targets import decode_boxes, level_points
 
     det = geoglip.cfg.detector
@@ -87,8 +88,7 @@ def read_shapes(
     kind = torch.zeros(batch, slots, device=device)
     thr = det.score_threshold if score_threshold is None else score_threshold
     for i in range(batch):
-        # the score decode_detections ranks by: sqrt(class probability x centredness)
-        scores = torch.sqrt(s_cls[i].float().sigmoid() * s_ctr[i].float().sigmoid()[:, None])  # [P, K]
+        scores = detection_scores(s_cls[i], s_ctr[i])  # [P, K], as decode_detections ranks them
         boxes = decode_boxes(s_box[i].float(), points, point_strides)  # [P, 4] pixels
         kept = pick_shapes(scores, boxes, thr, det.nms_iou, slots)
         n = kept.numel()

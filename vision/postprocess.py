@@ -59,6 +59,12 @@ class Perception:
         }
 
 
+def detection_scores(cls_logits: torch.Tensor, ctr_logits: torch.Tensor) -> torch.Tensor:
+    """``[P, K]`` class and ``[P]`` centredness logits -> float32 scores ``[P, K]``:
+    ``sqrt(sigmoid(cls) * sigmoid(ctr))``."""
+    return torch.sqrt(torch.sigmoid(cls_logits.float()) * torch.sigmoid(ctr_logits.float())[:, None])
+
+
 def decode_detections(
     cls_logits: torch.Tensor,
     deltas: torch.Tensor,
@@ -71,7 +77,7 @@ def decode_detections(
     pre_nms: int = 1000,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """One image: ``[P, K]``, ``[P, 4]``, ``[P]`` -> (boxes ``[D, 4]``, scores ``[D]``, labels ``[D]``)."""
-    scores = torch.sqrt(torch.sigmoid(cls_logits.float()) * torch.sigmoid(ctr_logits.float())[:, None])
+    scores = detection_scores(cls_logits, ctr_logits)
     keep = scores > score_threshold
     idx_p, idx_k = keep.nonzero(as_tuple=True)
     s = scores[idx_p, idx_k]
