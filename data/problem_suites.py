@@ -18,7 +18,9 @@ auxiliary read/count heads need); ``--option annotations=full`` adds junctions a
 
 from __future__ import annotations
 
+import math
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -223,11 +225,39 @@ def train_sample(name: str, rng: random.Random) -> Sample:
     return Sample(rendered.image, record, extras)
 
 
+def family_weights(names: list[str]) -> list[float] | None:
+    """The ``--option family_weights={family: weight, ...}`` of the generation in progress, as one weight
+    per name of ``names`` (families it leaves out weigh 1); None when the option is not given."""
+    raw = current_options().get("family_weights")
+    if raw is None:
+        return None
+    from svemath.errors import ConfigError
+
+    if not isinstance(raw, Mapping) or not raw:
+        raise ConfigError(f"--option family_weights must be a non-empty mapping family -> weight, got {raw!r}")
+    unknown = sorted(set(raw) - set(names))
+    if unknown:
+        raise ConfigError(f"family_weights names unknown families {unknown} (known: {', '.join(names)})")
+    weights = []
+    for name in names:
+        w = raw.get(name, 1.0)
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0:
+            raise ConfigError(f"family_weights[{name!r}] must be a finite number >= 0, got {w!r}")
+        weights.append(float(w))
+    if sum(weights) <= 0:
+        raise ConfigError("family_weights gives every family weight 0")
+    return weights
+
+
 @register_suite("instruct", "train", "CoT question-answer conversations over all problem families", "2")
 def make_instruct(index: int, rng: random.Random) -> Sample:
-    """Uniform over families, then the family's own variation."""
+    """Uniform over families (or as ``--option family_weights`` weighs them), then the family's own
+    variation. Without the option the draw is the one of every earlier version (same bytes per seed)."""
     names = family_names()
-    return train_sample(names[rng.randrange(len(names))], rng)
+    weights = family_weights(names)
+    if weights is None:
+        return train_sample(names[rng.randrange(len(names))], rng)
+    return train_sample(rng.choices(names, weights=weights)[0], rng)
 
 
 PRM_WEIGHTS = {"read": 1, "one-op": 2, "multi-step": 3}

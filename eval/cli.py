@@ -8,7 +8,9 @@
 
 ``svemath eval numbers --model DIR --data DIR --out FILE.json`` diagnoses which numbers a model fails to
 copy (:mod:`svemath.eval.numbers`); ``svemath eval label-budget --data DIR [--slots S ...]`` how many of
-the labels reference answers restate fit in the label slots (:mod:`svemath.eval.label_budget`).
+the labels reference answers restate fit in the label slots (:mod:`svemath.eval.label_budget`);
+``svemath eval family-weights SCORED ... --out W.yaml`` the ``instruct`` suite's family weights from a
+model's scored dev items (:mod:`svemath.eval.family_weights`).
 
 No torch import at module level: the model loads only inside ``run`` and only if something is left to
 generate.
@@ -28,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "eval", help="evaluate a model on DynaMath / MathVerse / MathVista (real or synthetic)"
     )
-    esub = parser.add_subparsers(dest="eval_command", metavar="{run,score,numbers,label-budget,list}")
+    esub = parser.add_subparsers(dest="eval_command", metavar="{run,score,numbers,label-budget,family-weights,list}")
     esub.required = True
 
     run = esub.add_parser("run", help="generate predictions (resumable), then score them")
@@ -95,6 +97,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     budget.add_argument("--limit", type=int, default=None, help="first N records (default: all)")
     budget.add_argument("--out", type=Path, default=None, help="also write the JSON report here")
     budget.set_defaults(func=cmd_label_budget)
+
+    weights = esub.add_parser(
+        "family-weights", help="instruct-suite family weights max(floor, 1 - accuracy) from scored items"
+    )
+    weights.add_argument("scored", nargs="+", type=Path, help="scored.jsonl files or `eval run` folders")
+    weights.add_argument("--floor", type=float, default=0.15, help="lowest weight (default 0.15)")
+    weights.add_argument("--min-items", type=int, default=10, help="leave out smaller families (weight 1)")
+    weights.add_argument("--out", required=True, type=Path, help="YAML file: {family: weight}")
+    weights.set_defaults(func=cmd_family_weights)
 
     ls = esub.add_parser("list", help="list the registered benchmarks")
     ls.set_defaults(func=cmd_list)
@@ -249,6 +260,23 @@ def cmd_label_budget(args: argparse.Namespace) -> int:
     if args.out:
         write_json(args.out, report)
         print(f"wrote {args.out}")
+    return 0
+
+
+def cmd_family_weights(args: argparse.Namespace) -> int:
+    import yaml
+
+    from svemath.eval.family_weights import error_weights, family_accuracy
+    from svemath.fileio import atomic_write_text
+
+    accuracy = family_accuracy(args.scored)
+    weights = error_weights(accuracy, floor=args.floor, min_items=args.min_items)
+    print(f"{'family':28s} {'items':>5s} {'accuracy':>8s} {'weight':>6s}")
+    for family, (correct, n) in sorted(accuracy.items(), key=lambda kv: kv[1][0] / kv[1][1]):
+        weight = f"{weights[family]:6.3f}" if family in weights else "     -"
+        print(f"{family:28s} {n:5d} {100 * correct / n:8.1f} {weight}")
+    atomic_write_text(args.out, yaml.safe_dump({"family_weights": weights}, default_flow_style=None))
+    print(f"wrote {args.out} ({len(weights)} families; the others weigh 1)")
     return 0
 
 

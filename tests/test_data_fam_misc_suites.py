@@ -53,6 +53,28 @@ def test_instruct_options_size_and_annotation_levels(tmp_path):
     assert all("annotations" not in r for r in recs)
 
 
+def test_instruct_family_weights_steer_the_draw():
+    from svemath.data.problem_suites import family_names, make_instruct
+    from svemath.errors import ConfigError
+
+    names = family_names()
+    only = {n: 0 for n in names}
+    only.update(angle_vertical=1, bar_value=3)
+
+    def families(options: dict, n: int = 16) -> list[str]:
+        with generation_options(GenerationOptions(extra=options)):
+            return [make_instruct(i, random.Random(i)).record["meta"]["family"] for i in range(n)]
+
+    drawn = families({"family_weights": only})
+    assert set(drawn) == {"angle_vertical", "bar_value"} and drawn.count("bar_value") > drawn.count("angle_vertical")
+    assert len(set(families({}))) > 5  # no option: uniform over every family
+    assert len(set(families({"family_weights": {"bar_value": 2}}))) > 5  # unlisted families weigh 1
+    for bad, match in (({"no_such_family": 1}, "unknown families"), ({"bar_value": -1}, ">= 0"),
+                       (dict.fromkeys(names, 0), "weight 0"), ([1, 2], "mapping")):  # fmt: skip
+        with pytest.raises(ConfigError, match=match):
+            families({"family_weights": bad}, n=1)
+
+
 def test_instruct_moves_conditions_between_text_and_diagram(tmp_path):
     _, recs = gen(tmp_path, "instruct", 60)
     versions = {r["meta"]["version"] for r in recs}

@@ -87,3 +87,30 @@ def test_real_model_resume_is_bit_identical(tmp_path, monkeypatch):
     assert sa.keys() == sb.keys()
     for k in sa:
         assert torch.equal(sa[k], sb[k]), k
+
+
+def test_dataset_options_reach_the_suite_and_key_the_folder(tmp_path):
+    import json
+
+    from svemath.train.config import DatasetSpec, RecipeConfig
+    from svemath.train.pipeline import prepare_datasets
+
+    from svemath.data.problem_suites import family_names
+
+    weights = {"family_weights": dict.fromkeys(family_names(), 0) | {"bar_value": 1}}
+    spec = DatasetSpec(suite="instruct", n=4, seed=2, image_size=128)
+    recipe = RecipeConfig(name="t", datasets={"d": spec}, stages=[])
+    path = prepare_datasets(recipe, tmp_path, workers=1)["d"]
+    first = (path / "data.jsonl").read_bytes()
+    spec.options = weights
+    prepare_datasets(recipe, tmp_path, workers=1)  # options changed: regenerated, not reused
+    records = [json.loads(line) for line in (path / "data.jsonl").read_text().splitlines()]
+    assert {r["meta"]["family"] for r in records} == {"bar_value"}
+    assert json.loads((path / "manifest.json").read_text())["args"]["options"] == spec.options
+    spec.options = {}
+    prepare_datasets(recipe, tmp_path, workers=1)
+    assert (path / "data.jsonl").read_bytes() == first  # no options: the draw of earlier versions
+    with pytest.raises(ConfigError, match="generated datasets"):
+        DatasetSpec(path="x", options=weights)
+    with pytest.raises(ConfigError, match="mapping"):
+        DatasetSpec(suite="instruct", n=1, options=[1])

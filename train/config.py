@@ -23,6 +23,7 @@ class DatasetSpec:
     n: int = 0
     seed: int = 0
     image_size: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # suite options (``--option``), e.g. family_weights
     path: str | None = None  # an existing dataset folder or LLaVA-format JSON/JSONL file
     image_root: str | None = None  # for external files whose image paths are relative elsewhere
     skip_bad: bool = False  # skip and count malformed records instead of stopping
@@ -32,6 +33,10 @@ class DatasetSpec:
             raise ConfigError("a dataset needs exactly one of 'suite' (to generate) or 'path'")
         if self.suite is not None and self.n <= 0:
             raise ConfigError(f"dataset from suite {self.suite!r} needs n > 0")
+        if not isinstance(self.options, dict):
+            raise ConfigError(f"dataset options must be a mapping, got {self.options!r}")
+        if self.options and self.suite is None:
+            raise ConfigError("dataset options are for generated datasets (with 'suite'), not for 'path'")
 
 
 @dataclass

@@ -54,6 +54,7 @@ def _dataset_matches(folder: Path, spec: DatasetSpec) -> bool:
         and m.get("n") == spec.n
         and m.get("seed") == spec.seed
         and args.get("image_size") == spec.image_size
+        and (args.get("options") or {}) == spec.options
     )
 
 
@@ -84,6 +85,7 @@ def prepare_datasets(
             out=folder,
             workers=workers,
             image_size=spec.image_size,
+            options=spec.options,
             overwrite=True,
         )
     return paths
