@@ -234,7 +234,9 @@ def family_weights(names: list[str]) -> list[float] | None:
     from svemath.errors import ConfigError
 
     if not isinstance(raw, Mapping) or not raw:
-        raise ConfigError(f"--option family_weights must be a non-empty mapping family -> weight, got {raw!r}")
+        raise ConfigError(
+            f"--option family_weights must be a non-empty mapping family -> weight, got {raw!r}"
+        )
     unknown = sorted(set(raw) - set(names))
     if unknown:
         raise ConfigError(f"family_weights names unknown families {unknown} (known: {', '.join(names)})")

@@ -30,7 +30,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "eval", help="evaluate a model on DynaMath / MathVerse / MathVista (real or synthetic)"
     )
-    esub = parser.add_subparsers(dest="eval_command", metavar="{run,score,numbers,label-budget,family-weights,list}")
+    esub = parser.add_subparsers(
+        dest="eval_command", metavar="{run,score,numbers,label-budget,family-weights,list}"
+    )
     esub.required = True
 
     run = esub.add_parser("run", help="generate predictions (resumable), then score them")

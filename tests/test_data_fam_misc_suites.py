@@ -66,7 +66,9 @@ def test_instruct_family_weights_steer_the_draw():
             return [make_instruct(i, random.Random(i)).record["meta"]["family"] for i in range(n)]
 
     drawn = families({"family_weights": only})
-    assert set(drawn) == {"angle_vertical", "bar_value"} and drawn.count("bar_value") > drawn.count("angle_vertical")
+    assert set(drawn) == {"angle_vertical", "bar_value"} and drawn.count("bar_value") > drawn.count(
+        "angle_vertical"
+    )
     assert len(set(families({}))) > 5  # no option: uniform over every family
     assert len(set(families({"family_weights": {"bar_value": 2}}))) > 5  # unlisted families weigh 1
     for bad, match in (({"no_such_family": 1}, "unknown families"), ({"bar_value": -1}, ">= 0"),

@@ -35,7 +35,7 @@ def test_bad_inputs_fail_clearly(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         family_accuracy([tmp_path / "missing"])
     (tmp_path / "bad.jsonl").write_text('{"meta": {}}\n')
-    with pytest.raises(DataFormatError, match="bad.jsonl:1"):
+    with pytest.raises(DataFormatError, match=r"bad\.jsonl:1"):
         family_accuracy([tmp_path / "bad.jsonl"])
     with pytest.raises(ConfigError, match="floor"):
         error_weights({"a": (1, 10)}, floor=0)

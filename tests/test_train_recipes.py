@@ -92,10 +92,9 @@ def test_real_model_resume_is_bit_identical(tmp_path, monkeypatch):
 def test_dataset_options_reach_the_suite_and_key_the_folder(tmp_path):
     import json
 
+    from svemath.data.problem_suites import family_names
     from svemath.train.config import DatasetSpec, RecipeConfig
     from svemath.train.pipeline import prepare_datasets
-
-    from svemath.data.problem_suites import family_names
 
     weights = {"family_weights": dict.fromkeys(family_names(), 0) | {"bar_value": 1}}
     spec = DatasetSpec(suite="instruct", n=4, seed=2, image_size=128)
