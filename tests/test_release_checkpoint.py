@@ -147,10 +147,12 @@ def test_release_of_a_continued_model_names_its_base(tmp_path, monkeypatch):
     training = {"wall_s": 600.0, "stages_wall_s": 500.0, "hardware": "test CPU", "stages": {"instruct": {}}}
     base_card = {"recipe": "tiny-base", "seed": 0, "svemath_version": "0", "commit": "c0", "training_commit": "t0",
                  "data": {"instruct": {"suite": "instruct", "n": 10, "seed": 3}}, "weights": weights,
-                 "training": training, "evaluation": _evaluation(0.2, True)}  # fmt: skip
+                 "training": training, "evaluation": _evaluation(0.2, True),
+                 "model_overrides": {"instruct": {"label_slots": 40}}}  # fmt: skip
     write_card(base_dir, base_card)
-    recipe = {"name": "tiny-more", "seed": 0, "datasets": {"fresh": {"suite": "instruct", "n": 10, "seed": 4}},
-              "stages": [{"name": "more", "init_from": str(base_dir)}]}  # fmt: skip
+    fresh = {"suite": "instruct", "n": 10, "seed": 4, "options": {"family_weights": {"a": 1.0, "b": 0.5}}}
+    recipe = {"name": "tiny-more", "seed": 0, "datasets": {"fresh": fresh},
+              "stages": [{"name": "more", "init_from": str(base_dir), "model_overrides": {"label_slots": 64}}]}  # fmt: skip
     (run / "recipe.yaml").write_text(yaml.safe_dump(recipe))
     summary = {"commit": "t1", "wall_s": 120.0, "runs": 1,
                "stages": {"more": {"steps": 5, "wall_s": 100.0, "hardware": "test CPU", "precision": "fp32"}}}  # fmt: skip
@@ -166,4 +168,13 @@ def test_release_of_a_continued_model_names_its_base(tmp_path, monkeypatch):
     text = (out / "README.md").read_text()
     assert "continued from the released (bf16) weights of `tiny-base` (trained at commit `t0`" in text
     assert "# BASE: the `tiny-base` release this continues (released from commit c0" in text
+    # the lineage names what changed the data and the model: suite options and model overrides
+    assert card["data"]["fresh"]["options"] == fresh["options"] and card["model_overrides"] == {
+        "more": {"label_slots": 64}
+    }
+    assert (
+        "`fresh` (instruct, n=10, seed 4, family_weights (2 entries)); model overrides more: label_slots=64"
+        in text
+    )
+    assert "seed 3); model overrides instruct: label_slots=40)" in text
     assert "svemath train --recipe recipe.yaml --out runs/tiny-more stages.more.init_from=BASE" in text

@@ -147,18 +147,39 @@ def _tools(evaluation: dict[str, Any]) -> str:
     return " and ".join(names) or "no tools"
 
 
+def _data_text(data: dict[str, Any]) -> str:
+    """A card's datasets in words: suite, size, seed and the suite options (a mapping by its size)."""
+
+    def one(name: str, v: dict[str, Any]) -> str:
+        opts = "".join(
+            f", {k} ({len(o)} entries)" if isinstance(o, dict) else f", {k}={o}"
+            for k, o in (v.get("options") or {}).items()
+        )
+        return f"`{name}` ({v['suite']}, n={v['n']}, seed {v['seed']}{opts})"
+
+    return ", ".join(one(k, v) for k, v in data.items())
+
+
+def _overrides_text(overrides: dict[str, Any] | None) -> str:
+    """A card's per-stage ``model_overrides`` in words ("" when none)."""
+    parts = [
+        f"{stage}: {', '.join(f'{k}={v}' for k, v in o.items())}" for stage, o in (overrides or {}).items()
+    ]
+    return f"; model overrides {'; '.join(parts)}" if parts else ""
+
+
 def _lineage(base: dict[str, Any] | None) -> list[str]:
     """Card lines for a model continued from a released one (and that one's base, recursively)."""
     lines = []
     while base:
         tr = base.get("training") or {}
-        data = ", ".join(f"`{k}` ({v['suite']}, n={v['n']}, seed {v['seed']})"
-                         for k, v in (base.get("data") or {}).items())  # fmt: skip
+        data = _data_text(base.get("data") or {})
         lines.append(
             f"- continued from the released (bf16) weights of `{base.get('recipe')}` (trained at commit "
             f"`{base.get('training_commit') or 'not recorded'}`, released at `{base.get('commit')}`; "
             f"{_training_time(tr)} on {tr.get('hardware', 'unrecorded hardware')}; stages "
-            f"{', '.join(tr.get('stages') or {}) or 'not recorded'}; data {data or 'not recorded'})"
+            f"{', '.join(tr.get('stages') or {}) or 'not recorded'}; data {data or 'not recorded'}"
+            f"{_overrides_text(base.get('model_overrides'))})"
         )
         base = base.get("base")
     return lines
@@ -210,7 +231,8 @@ def write_card(dest: Path, card: dict[str, Any]) -> None:
         f"({card['weights']['total_bytes'] / 2**20:.1f} MB in {len(card['weights']['shards'])} shards), "
         "loaded as float32",
         "- training data (generated, seeded): "
-        + ", ".join(f"`{k}` ({v['suite']}, n={v['n']}, seed {v['seed']})" for k, v in card["data"].items()),
+        + _data_text(card["data"])
+        + _overrides_text(card.get("model_overrides")),
         "",
         f"## Held-out accuracy (fresh seeds, greedy with {_tools(card['evaluation'])}, plain prompt, "
         "robust scoring)",
@@ -324,8 +346,11 @@ def run(args: argparse.Namespace) -> int:
         "commit": git_commit(), "training_commit": summary.get("commit") or args.trained_at,
         "stage_commits": summary.get("stage_commits", {}),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "data": {k: {"suite": v.get("suite"), "n": v.get("n"), "seed": v.get("seed")}
+        "data": {k: {"suite": v.get("suite"), "n": v.get("n"), "seed": v.get("seed"),
+                     **({"options": v["options"]} if v.get("options") else {})}
                  for k, v in recipe.get("datasets", {}).items()},
+        "model_overrides": {s["name"]: s["model_overrides"] for s in recipe.get("stages", [])
+                            if s.get("model_overrides") and not s.get("skip")},
         "weights": weights, "training": training, "evaluation": evaluation,
         "release_s": round(time.time() - t0, 1),
     }  # fmt: skip
@@ -356,6 +381,7 @@ def _base_card(recipe: dict[str, Any]) -> dict[str, Any] | None:
         "stage_commits",
         "created",
         "data",
+        "model_overrides",
         "training",
         "base",
     )
