@@ -87,6 +87,7 @@ def read_shapes(
     color = torch.zeros(batch, slots, features.image.shape[1], device=device)
     kind = torch.zeros(batch, slots, device=device)
     thr = det.score_threshold if score_threshold is None else score_threshold
+    rois = []
     for i in range(batch):
         scores = detection_scores(s_cls[i], s_ctr[i])  # [P, K], as decode_detections ranks them
         boxes = decode_boxes(s_box[i].float(), points, point_strides)  # [P, 4] pixels
@@ -97,9 +98,10 @@ def read_shapes(
         kept_scores = scores[kept]
         probs[i, :n] = kept_scores / kept_scores.sum(-1, keepdim=True)
         boxes_out[i, :n] = (boxes[kept] / size).clamp(0, 1)
-        rois = torch.cat([torch.full_like(boxes[kept][:, :1], i), boxes[kept]], 1)
-        color[i, :n] = box_colors(features.image, rois)
+        rois.append(torch.cat([torch.full_like(boxes[kept][:, :1], i), boxes[kept]], 1))
         kind[i, :n] = KIND_SHAPE
+    if rois:  # one roi_align over the kept boxes of the whole batch, in (image, slot) order
+        color[kind == KIND_SHAPE] = box_colors(features.image, torch.cat(rois)).to(color.dtype)
     return {"shape_probs": probs, "shape_boxes": boxes_out, "shape_color": color, "shape_kind": kind}
 
 

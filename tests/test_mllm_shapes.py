@@ -94,7 +94,11 @@ def test_shape_slots_added_to_a_built_model_run_cached_and_load(tmp_path):
     model.config.shape_score_threshold = 0.0
     with torch.no_grad():
         low = model.encode_images(batch["pixel_values"], batch["geo_pixel_values"])
+        second = model.encode_images(batch["pixel_values"][1:], batch["geo_pixel_values"][1:])
     model.config.shape_score_threshold = 0.5
+    # the batch's colours (one roi_align over all images) are each image's own
+    assert torch.allclose(low["shape_color"][1:], second["shape_color"], atol=1e-5)
+    assert not torch.allclose(low["shape_color"][0], low["shape_color"][1])
     assert low["shape_kind"].sum().item() == 12
     assert torch.allclose(low["shape_probs"].sum(-1), torch.ones(2, 6), atol=1e-5)
     assert low["shape_boxes"].min() >= 0 and low["shape_boxes"].max() <= 1
