@@ -13,7 +13,9 @@ Conversations: human ``"<image>\\n{question}"`` (+ ``"\\nChoices: (A) .. (B) .."
 gpt = the steps (with their ``<<expr=value>>`` calculator annotations) one per line, then
 ``"Answer: {answer}"``. Record annotations are "lite" by default (shapes and texts, which is what
 auxiliary read/count heads need); ``--option annotations=full`` adds junctions and the boundary map,
-``annotations=none`` drops them.
+``annotations=none`` drops them. ``instruct`` also takes ``--option family_weights={family: weight}`` (a
+recipe's ``datasets.NAME.options``): families drawn by weight instead of uniformly, e.g. by what a model
+still gets wrong (``svemath eval family-weights``).
 """
 
 from __future__ import annotations
