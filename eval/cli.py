@@ -106,7 +106,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     weights.add_argument("scored", nargs="+", type=Path, help="scored.jsonl files or `eval run` folders")
     weights.add_argument("--floor", type=float, default=0.15, help="lowest weight (default 0.15)")
     weights.add_argument("--min-items", type=int, default=10, help="leave out smaller families (weight 1)")
-    weights.add_argument("--out", required=True, type=Path, help="YAML file: {family_weights: {family: weight}}")
+    weights.add_argument(
+        "--out", required=True, type=Path, help="YAML file: {family_weights: {family: weight}}"
+    )
     weights.set_defaults(func=cmd_family_weights)
 
     ls = esub.add_parser("list", help="list the registered benchmarks")
