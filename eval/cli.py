@@ -10,7 +10,8 @@
 copy (:mod:`svemath.eval.numbers`); ``svemath eval label-budget --data DIR [--slots S ...]`` how many of
 the labels reference answers restate fit in the label slots (:mod:`svemath.eval.label_budget`);
 ``svemath eval family-weights SCORED ... --out W.yaml`` the ``instruct`` suite's family weights from a
-model's scored dev items (:mod:`svemath.eval.family_weights`).
+model's scored dev items (:mod:`svemath.eval.family_weights`); ``svemath eval perception --data DIR
+--out FILE.json`` GeoGLIP's shape mAP and label reading per family (:mod:`svemath.eval.perception`).
 
 No torch import at module level: the model loads only inside ``run`` and only if something is left to
 generate.
@@ -31,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "eval", help="evaluate a model on DynaMath / MathVerse / MathVista (real or synthetic)"
     )
     esub = parser.add_subparsers(
-        dest="eval_command", metavar="{run,score,numbers,label-budget,family-weights,list}"
+        dest="eval_command", metavar="{run,score,numbers,label-budget,family-weights,perception,list}"
     )
     esub.required = True
 
@@ -110,6 +111,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--out", required=True, type=Path, help="YAML file: {family_weights: {family: weight}}"
     )
     weights.set_defaults(func=cmd_family_weights)
+
+    seen = esub.add_parser(
+        "perception", help="GeoGLIP's shape mAP and label reading per problem family of an annotated dataset"
+    )
+    seen.add_argument("--model", default="default", help="a trained SVE model directory, or 'default'")
+    seen.add_argument("--data", required=True, type=Path, help="dataset whose records carry annotations")
+    seen.add_argument("--families", default=None, help="comma-separated families (default: all)")
+    seen.add_argument("--per-family", type=int, default=20, help="items per family (default 20)")
+    seen.add_argument("--out", required=True, type=Path, help="JSON file")
+    seen.set_defaults(func=cmd_perception)
 
     ls = esub.add_parser("list", help="list the registered benchmarks")
     ls.set_defaults(func=cmd_list)
@@ -281,6 +292,30 @@ def cmd_family_weights(args: argparse.Namespace) -> int:
         print(f"{family:28s} {n:5d} {100 * correct / n:8.1f} {weight}")
     atomic_write_text(args.out, yaml.safe_dump({"family_weights": weights}, default_flow_style=None))
     print(f"wrote {args.out} ({len(weights)} families; the others weigh 1)")
+    return 0
+
+
+def cmd_perception(args: argparse.Namespace) -> int:
+    from svemath.data.dataset import iter_records
+    from svemath.eval.perception import format_report, perception_report
+    from svemath.fileio import write_json
+    from svemath.images import load_image
+    from svemath.mllm.perception import perceive
+    from svemath.mllm.presets import default_model_dir, load_pretrained
+
+    if args.per_family < 1:
+        raise ConfigError(f"--per-family must be >= 1, got {args.per_family}")
+    model_dir = default_model_dir() if args.model == "default" else Path(args.model)
+    model, processor = load_pretrained(model_dir)
+    model.eval()
+    families = set(args.families.split(",")) if args.families else None
+    report = perception_report(
+        iter_records(args.data), lambda path: perceive(model, processor, load_image(path)),
+        families=families, per_family=args.per_family,
+    )  # fmt: skip
+    print(format_report(report))
+    write_json(args.out, {"model": str(model_dir), "data": str(args.data), "families": report})
+    print(f"wrote {args.out}")
     return 0
 
 
