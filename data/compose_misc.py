@@ -1,5 +1,12 @@
 """Compositions of function plots, charts, tables, graphs, solids and pictograms, with true facts.
-(The dense mixed ``collage`` for the primitives suite is in ``compose_collage``.)"""
+(The dense mixed ``collage`` for the primitives suite is in ``compose_collage``.)
+
+Chart categories and table names come from small fixed word sets (``CATEGORY_SETS``, ``PEOPLE``). A label
+reader trained on those alone learns the words rather than their spelling (train/results/perception.md),
+so ``--option label_words=open`` makes half of the charts and tables use made-up words instead
+(:func:`open_words`: pronounceable letter strings of 2-7 letters); the default (``fixed``) draws as
+before, byte for byte.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ import random
 from svemath.data.charts import BarChart, LineChart, PieChart, ScatterChart, Table
 from svemath.data.compose import Composition, Fact, join_words, plural, unit_text
 from svemath.data.compose_collage import collage
+from svemath.data.generate import current_options
 from svemath.data.graphs import Graph, circle_layout, random_layout
 from svemath.data.pictograms import pictogram
 from svemath.data.plots import Axes, format_number
@@ -29,7 +37,38 @@ __all__ = ["bar_chart", "collage", "function_plot", "graph", "line_chart", "pict
            "scatter", "solid", "table"]  # fmt: skip
 
 
+VOWELS, CONSONANTS = "aeiou", "bcdfghjklmnprstvwyz"
+
+
+def _open_labels(rng: random.Random) -> bool:
+    """True for the charts and tables that use made-up words (half of them under ``label_words=open``)."""
+    mode = current_options().get("label_words", "fixed")
+    if mode not in ("fixed", "open"):
+        from svemath.errors import ConfigError
+
+        raise ConfigError(f"--option label_words must be fixed or open, got {mode!r}")
+    return mode == "open" and rng.random() < 0.5
+
+
+def open_words(rng: random.Random, n: int) -> list[str]:
+    """``n`` distinct made-up words: 2-7 letters alternating consonants and vowels, mostly capitalised."""
+    words: list[str] = []
+    while len(words) < n:
+        length, vowel = rng.randint(2, 7), rng.random() < 0.3
+        letters = []
+        for _ in range(length):
+            letters.append(rng.choice(VOWELS if vowel else CONSONANTS))
+            vowel = not vowel if rng.random() < 0.85 else vowel
+        word = "".join(letters)
+        word = word.capitalize() if rng.random() < 0.7 else word
+        if word not in words:
+            words.append(word)
+    return words
+
+
 def _categories(rng: random.Random, n: int) -> list[str]:
+    if _open_labels(rng):
+        return open_words(rng, n)
     cats = rng.choice([c for c in CATEGORY_SETS if len(c) >= n])
     start = rng.randint(0, len(cats) - n)
     return list(cats[start : start + n])
@@ -255,13 +294,21 @@ def table(rng: random.Random, width: int, height: int) -> Composition:
     header = rng.choice(
         [["Name", "Score"], ["Name", "Age", "Pets"], ["Item", "Price"], ["x", "y"], ["Day", "Sold", "Left"]]
     )
+    if _open_labels(rng):
+        header = open_words(rng, len(header))
+        firsts = open_words(rng, nrow)
+    else:
+        firsts = None
     rows = [header]
-    firsts = {
-        "Name": rng.sample(PEOPLE, nrow),
-        "x": [str(i + 1) for i in range(nrow)],
-        "Item": rng.sample(["pen", "cup", "hat", "map", "box", "bag"], nrow),
-        "Day": ["Mon", "Tue", "Wed", "Thu", "Fri"][:nrow],
-    }[header[0]]
+    firsts = (
+        firsts
+        or {
+            "Name": rng.sample(PEOPLE, nrow),
+            "x": [str(i + 1) for i in range(nrow)],
+            "Item": rng.sample(["pen", "cup", "hat", "map", "box", "bag"], nrow),
+            "Day": ["Mon", "Tue", "Wed", "Thu", "Fri"][:nrow],
+        }[header[0]]
+    )
     for first in firsts:
         rows.append([first] + [str(rng.randint(1, 60)) for _ in header[1:]])
     sc = Scene(width, height, rotation_limit=1.0)
