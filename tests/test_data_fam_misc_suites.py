@@ -232,3 +232,22 @@ def test_text_panel_wraps_inside_the_image():
     assert img.size == (384, 384)
     lines = [t for t in ann["texts"] if t["text"].startswith("word")]
     assert len(lines) >= 3 and all(0 <= t["box"][0] < t["box"][2] <= 384 for t in ann["texts"])
+
+
+def test_open_label_words_leave_the_fixed_vocabulary():
+    from svemath.data import compose_misc as cm
+    from svemath.errors import ConfigError
+
+    fixed = {w for cats in cm.CATEGORY_SETS for w in cats} | set(cm.PEOPLE)
+
+    def categories(options: dict) -> list[list[str]]:
+        with generation_options(GenerationOptions(extra=options)):
+            return [cm._categories(random.Random(i), 4) for i in range(40)]
+
+    assert categories({}) == categories({"label_words": "fixed"})  # the default draws as before
+    drawn = categories({"label_words": "open"})
+    made_up = [c for c in drawn if not set(c) <= fixed]
+    assert 10 <= len(made_up) <= 30 and all(len(set(c)) == 4 for c in drawn)  # about half, distinct
+    assert all(w.isalpha() and 2 <= len(w) <= 7 for c in made_up for w in c)
+    with pytest.raises(ConfigError, match="label_words"):
+        categories({"label_words": "random"})
