@@ -295,20 +295,15 @@ def table(rng: random.Random, width: int, height: int) -> Composition:
         [["Name", "Score"], ["Name", "Age", "Pets"], ["Item", "Price"], ["x", "y"], ["Day", "Sold", "Left"]]
     )
     if _open_labels(rng):
-        header = open_words(rng, len(header))
-        firsts = open_words(rng, nrow)
+        header, firsts = open_words(rng, len(header)), open_words(rng, nrow)
     else:
-        firsts = None
-    rows = [header]
-    firsts = (
-        firsts
-        or {
+        firsts = {
             "Name": rng.sample(PEOPLE, nrow),
             "x": [str(i + 1) for i in range(nrow)],
             "Item": rng.sample(["pen", "cup", "hat", "map", "box", "bag"], nrow),
             "Day": ["Mon", "Tue", "Wed", "Thu", "Fri"][:nrow],
         }[header[0]]
-    )
+    rows = [header]
     for first in firsts:
         rows.append([first] + [str(rng.randint(1, 60)) for _ in header[1:]])
     sc = Scene(width, height, rotation_limit=1.0)

@@ -113,3 +113,18 @@ def test_dataset_options_reach_the_suite_and_key_the_folder(tmp_path):
         DatasetSpec(path="x", options=weights)
     with pytest.raises(ConfigError, match="mapping"):
         DatasetSpec(suite="instruct", n=1, options=[1])
+
+
+def test_tokenizer_corpus_is_generated_only_for_a_fresh_model(tmp_path):
+    from svemath.train.config import DatasetSpec
+    from svemath.train.pipeline import run_recipe
+
+    recipe = _tiny_recipe(1)
+    recipe.model["tokenizer_corpus"] = ["instruct", "corpus"]
+    recipe.datasets["corpus"] = DatasetSpec(suite="captions", n=4, seed=9, image_size=160)
+    run_recipe(recipe, tmp_path / "fresh", workers=1)
+    assert (tmp_path / "fresh" / "data" / "corpus" / "data.jsonl").exists()
+    recipe.stages[0].init_from = str(tmp_path / "fresh" / "instruct" / "model")  # continues: no tokenizer
+    summary = run_recipe(recipe, tmp_path / "continued", workers=1)
+    assert summary["stages"]["instruct"]["steps"] == 1
+    assert not (tmp_path / "continued" / "data" / "corpus").exists()

@@ -149,7 +149,8 @@ def run_recipe(
             f"add --stage NAME for one of {[s.name for s in to_run]}"
         )
     needed = {e.dataset for s in to_run for e in s.data} | {s.heldout for s in to_run if s.heldout}
-    needed |= set(recipe.model.get("tokenizer_corpus", []) if isinstance(recipe.model, dict) else [])
+    if any(_init_source(recipe, s, out_dir) is None for s in to_run):  # a fresh model trains its tokenizer
+        needed |= set(recipe.model.get("tokenizer_corpus", []) if isinstance(recipe.model, dict) else [])
     from svemath.train.distributed import process_state
     from svemath.train.modeling import apply_stage_overrides, check_stage_overrides
 
