@@ -119,6 +119,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     seen.add_argument("--data", required=True, type=Path, help="dataset whose records carry annotations")
     seen.add_argument("--families", default=None, help="comma-separated families (default: all)")
     seen.add_argument("--per-family", type=int, default=20, help="items per family (default 20)")
+    seen.add_argument(
+        "--group-by", choices=("family", "kind"), default="family",
+        help="group items by meta.family (default) or meta.kind (primitives: bar chart, table, collage, ...)",
+    )  # fmt: skip
     seen.add_argument("--out", required=True, type=Path, help="JSON file")
     seen.set_defaults(func=cmd_perception)
 
@@ -311,7 +315,7 @@ def cmd_perception(args: argparse.Namespace) -> int:
     families = set(args.families.split(",")) if args.families else None
     report = perception_report(
         iter_records(args.data), lambda path: perceive(model, processor, load_image(path)),
-        families=families, per_family=args.per_family,
+        families=families, per_family=args.per_family, group_by=args.group_by,
     )  # fmt: skip
     print(format_report(report))
     write_json(args.out, {"model": str(model_dir), "data": str(args.data), "families": report})

@@ -8,7 +8,8 @@ suite writes them) and scores it per family with the GeoGLIP metrics of the ``ge
 share of annotated labels a detection at IoU >= 0.5 reads exactly, split into numeric labels ("12",
 "3.5") and the rest ("Mar", "Kiwi", "47°", "A"). The stage reports these on ``primitives``; a family's diagrams can
 differ (chart category names, table headers), and a family whose labels GeoGLIP misreads cannot be
-answered from its label tokens.
+answered from its label tokens. ``--group-by kind`` groups by ``meta.kind`` instead (the ``primitives``
+suite has one family and a kind per composition: "bar chart", "table", "collage", ...).
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ NUMBER = re.compile(r"^[-−]?\d+(\.\d+)?$")
 Perceive = Callable[[Path], dict[str, Any]]  # image path -> {"shapes": [...], "texts": [...]} (perceive())
 
 
-def _family_items(records: Iterable[Any], families: set[str] | None, per_family: int) -> dict[str, list]:
+def _family_items(
+    records: Iterable[Any], families: set[str] | None, per_family: int, group_by: str = "family"
+) -> dict[str, list]:
     out: dict[str, list] = {}
     for rec in records:
-        family = str((rec.data.get("meta") or {}).get("family", "unknown"))
+        family = str((rec.data.get("meta") or {}).get(group_by, "unknown"))
         if families is not None and family not in families:
             continue
         if "annotations" not in rec.data or not rec.images:
@@ -58,14 +61,20 @@ def perception_report(
     *,
     families: set[str] | None = None,
     per_family: int = 20,
+    group_by: str = "family",
 ) -> dict[str, Any]:
     """``{family: {"items", "shape_map", "shape_ap": {cls: AP}, "read_numbers", "read_words"}}`` (see the
     module docstring). ``records``: :func:`svemath.data.records.iter_records` records; ``perceive(image_path)``
-    returns what :func:`svemath.mllm.perception.perceive` does."""
+    returns what :func:`svemath.mllm.perception.perceive` does. ``group_by``: the ``meta`` key that names
+    a group (``family`` or ``kind``); ``families`` and ``per_family`` then apply to those groups."""
     from svemath.vision.metrics import shape_map
 
     report: dict[str, Any] = {}
-    for family, items in sorted(_family_items(records, families, per_family).items()):
+    if group_by not in ("family", "kind"):
+        from svemath.errors import ConfigError
+
+        raise ConfigError(f"group_by must be 'family' or 'kind', got {group_by!r}")
+    for family, items in sorted(_family_items(records, families, per_family, group_by).items()):
         preds = [perceive(rec.images[0]) for rec in items]
         gts = [rec.data["annotations"] for rec in items]
         shapes = shape_map(

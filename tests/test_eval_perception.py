@@ -9,7 +9,7 @@ import pytest
 from svemath.data.dataset import iter_records
 from svemath.data.generate import generate_dataset
 from svemath.data.problem_suites import family_names
-from svemath.errors import DataFormatError
+from svemath.errors import ConfigError, DataFormatError
 from svemath.eval.perception import NUMBER, format_report, perception_report
 
 
@@ -70,3 +70,14 @@ def test_perception_command(tmp_path, capsys):
     result = json.loads(out.read_text())
     assert result["families"] and all(r["items"] == 1 for r in result["families"].values())
     assert "words read" in capsys.readouterr().out
+
+
+def test_group_by_kind_splits_the_primitives_suite(tmp_path):
+    data = tmp_path / "prims"
+    generate_dataset("primitives", n=8, seed=3, out=data, workers=1, progress=False)
+    kinds = {rec.data["meta"]["kind"] for rec in iter_records(data)}
+    report = perception_report(iter_records(data), _oracle(data), per_family=10, group_by="kind")
+    assert set(report) == kinds and len(kinds) > 1 and sum(r["items"] for r in report.values()) == 8
+    assert list(perception_report(iter_records(data), _oracle(data), per_family=10)) == ["primitives"]
+    with pytest.raises(ConfigError, match="group_by"):
+        perception_report(iter_records(data), _oracle(data), group_by="subject")
