@@ -26,7 +26,7 @@ Perceive = Callable[[Path], dict[str, Any]]  # image path -> {"shapes": [...], "
 
 
 def _family_items(
-    records: Iterable[Any], families: set[str] | None, per_family: int, group_by: str = "family"
+    records: Iterable[Any], families: set[str] | None, per_family: int, group_by: str
 ) -> dict[str, list]:
     out: dict[str, list] = {}
     for rec in records:
@@ -69,11 +69,11 @@ def perception_report(
     a group (``family`` or ``kind``); ``families`` and ``per_family`` then apply to those groups."""
     from svemath.vision.metrics import shape_map
 
-    report: dict[str, Any] = {}
     if group_by not in ("family", "kind"):
         from svemath.errors import ConfigError
 
         raise ConfigError(f"group_by must be 'family' or 'kind', got {group_by!r}")
+    report: dict[str, Any] = {}
     for family, items in sorted(_family_items(records, families, per_family, group_by).items()):
         preds = [perceive(rec.images[0]) for rec in items]
         gts = [rec.data["annotations"] for rec in items]
